@@ -1,0 +1,73 @@
+# advisory: the two commands are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+# Production-like settings for `check --deploy` (nothing is served with them).
+DEPLOY_ENV := DEBUG=0 SECRET_KEY=check-deploy-$(shell printf '%064d' 0 | tr 0 x) ALLOWED_HOSTS=advisory.example.com
+
+# Find Python 3.12+: an explicit $(PYTHON), then python3.13/python3.12 on PATH, then pyenv's.
+PYENV_PYTHONS = $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(1)*/bin/python3 2>/dev/null | sort -rV)
+PYTHON ?= $(shell for c in python3.12 $(call PYENV_PYTHONS,3.12) python3.13 $(call PYENV_PYTHONS,3.13) python3; do \
+	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    command -v $$c; break; fi; done)
+
+.PHONY: help venv demo serve test test-fast test-browser check bench browser-deps clean
+
+help:
+	@echo "make demo    - install, migrate SQLite, seed demo data, serve http://127.0.0.1:8000"
+	@echo "make test    - run the whole test suite (engine, apps, API, browser)"
+	@echo "make check   - ruff, mypy, import contracts, migrations, check --deploy"
+	@echo "make bench   - benchmarks; figures written to bench/results.json"
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "No Python 3.12+ found. Install one (e.g. 'pyenv install 3.12') or run 'make PYTHON=/path/to/python3.12 ...'." >&2; \
+	  exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:8000 (Celery tasks run in process). Logins are listed above and in README.md."
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+serve: $(STAMP)
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+
+test: $(STAMP) browser-deps
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+
+test-browser: $(STAMP) browser-deps
+	$(BIN)/pytest -m browser $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+	$(BIN)/lint-imports
+	$(PY) manage.py makemigrations --check --dry-run
+	$(DEPLOY_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 .mypy_cache .ruff_cache

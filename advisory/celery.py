@@ -1,0 +1,17 @@
+"""The Celery application.
+
+Without ``CELERY_BROKER_URL`` tasks run eagerly in the web process (``make demo``);
+with it, they go to the broker (Redis or RabbitMQ) for ``celery worker``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings")
+
+app = Celery("advisory")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

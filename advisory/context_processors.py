@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from portfolios.access import membership_of
+
+
+def membership(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in user's firm membership, for navigation and role checks in templates."""
+    found = membership_of(getattr(request, "user", None))
+    return {"membership": found, "role": found.role if found else None}

@@ -1,0 +1,3 @@
+"""Investment Policy Statements, location plans, proposals and reviews."""
+
+from __future__ import annotations
