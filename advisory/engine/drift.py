@@ -295,8 +295,10 @@ def _describe_out_of_band(rows: list[DriftRow]) -> str:
     parts = []
     for row in sorted(rows, key=lambda r: abs(r.drift) - r.band, reverse=True):
         side = "above" if row.drift > 0 else "below"
-        parts.append(f"{class_label(row.asset_class)} is {_points(abs(row.drift) - row.band)} "
-                     f"{side} its band")
+        parts.append(
+            f"{class_label(row.asset_class)} is {_points(abs(row.drift) - row.band)} "
+            f"{side} its band"
+        )
     text = "; ".join(parts)
     return text[0].upper() + text[1:]
 

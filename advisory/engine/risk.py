@@ -26,8 +26,9 @@ Suggested allocation
       0.75, 50-59 lose 1.5, ..., 90-99 lose 4.5);
     * never below 1%, the guideline's general minimum (the advisor may
       remove the sleeve altogether);
-    * split inside the sleeve as a barbell: 65% large-cap, 25% balanced,
-      10% growth.
+    * split inside the sleeve as a barbell: 65% large-cap, 23% balanced,
+      12% growth (inside the guideline's 60-70 / 20-30 / 10-20%, far enough
+      from the edges that rounding a 1% sleeve to 4 places stays inside).
     Weights are Decimals rounded half up to 4 places and summing to exactly 1:
     the sleeve's growth part takes the sleeve's rounding, and the largest
     non-crypto class takes the rest. These are suggestions an advisor edits, never rules a
@@ -219,8 +220,8 @@ CRYPTO_REDUCTION_FROM_AGE = 30
 CRYPTO_FLOOR = Decimal("0.01")
 CRYPTO_BARBELL: Mapping[str, Decimal] = {
     "crypto_large": Decimal("0.65"),
-    "crypto_balanced": Decimal("0.25"),
-    "crypto_growth": Decimal("0.10"),
+    "crypto_balanced": Decimal("0.23"),
+    "crypto_growth": Decimal("0.12"),
 }
 
 
@@ -306,8 +307,10 @@ def suggested_crypto(profile: Profile, age: int) -> Decimal:
 def _crypto_rules(profile: Profile, age: int, crypto: Decimal) -> list[str]:
     low, high, start = CRYPTO_GUIDELINE[profile]
     decades = max(0, (age - CRYPTO_REDUCTION_FROM_AGE) // 10)
-    rules = [f"Crypto: the {profile} guideline is {_pct(low)}-{_pct(high)} of investable "
-             f"assets; starting point {_pct(start)}."]  # fmt: skip
+    rules = [
+        f"Crypto: the {profile} guideline is {_pct(low)}-{_pct(high)} of investable "
+        f"assets; starting point {_pct(start)}."
+    ]
     if decades == 0:
         rules.append(f"Age {age}: no reduction before 40.")
     else:
@@ -317,7 +320,9 @@ def _crypto_rules(profile: Profile, age: int, crypto: Decimal) -> list[str]:
             f"less {_pct(CRYPTO_REDUCTION_PER_DECADE)[:-1]} point each: {_pct(reduced)}"
             + (f", raised to the {_pct(CRYPTO_FLOOR)} minimum." if crypto > reduced else ".")
         )
-    barbell = ", ".join(f"{_pct(share)} {class_label(code)}" for code, share in CRYPTO_BARBELL.items())
+    barbell = ", ".join(
+        f"{_pct(share)} {class_label(code)}" for code, share in CRYPTO_BARBELL.items()
+    )
     rules.append(f"Crypto sleeve of {_pct(crypto)} split as a barbell: {barbell}.")
     return rules
 
@@ -346,7 +351,8 @@ def suggest_allocation(scores: RiskScores, age: int) -> SuggestedAllocation:
         f"{scores.tolerance}/100 ({scores.tolerance_profile}): the lower governs, "
         f"so the {profile} mix applies.",
         *_crypto_rules(profile, age, crypto),
-        f"Other classes follow the {profile} mix ({mix_text}), scaled to the remaining {_pct(rest)}.",
+        f"Other classes follow the {profile} mix ({mix_text}), "
+        f"scaled to the remaining {_pct(rest)}.",
         f"Weights are rounded to 4 decimal places; the difference goes to the largest class, "
         f"{class_label(largest)}.",
         "A suggestion for the advisor to edit, not a rule the client is held to.",

@@ -56,7 +56,9 @@ def required_minimum_distribution(
     Joint Life table for a much younger sole spouse beneficiary is out of scope.
     """
     if prior_year_end_balance < 0:
-        raise ValueError(f"the prior year-end balance must not be negative: {prior_year_end_balance}")
+        raise ValueError(
+            f"the prior year-end balance must not be negative: {prior_year_end_balance}"
+        )
     if year < UNIFORM_TABLE_FIRST_YEAR:
         raise ValueError(f"RMDs before {UNIFORM_TABLE_FIRST_YEAR} used an older table; got {year}")
     age = year - birth_date.year

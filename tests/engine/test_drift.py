@@ -25,7 +25,6 @@ from advisory.engine.types import (
 
 D = Decimal
 AS_OF = date(2026, 6, 30)
-FIVE_25 = {"abs_band": D("0.05"), "rel_band": D("0.25")}
 
 
 # --- bands ---------------------------------------------------------------------
@@ -61,7 +60,9 @@ def test_band_half_width_follows_the_5_25_rule(
 )
 def test_band_edges_for_the_5_25_examples(target: str, lower: str, upper: str) -> None:
     policy = PolicyTargets(targets={"us_equity": D(target), "us_bonds": 1 - D(target)})
-    report = measure_drift_from_values({"us_equity": D(target), "us_bonds": 1 - D(target)}, policy, AS_OF)
+    report = measure_drift_from_values(
+        {"us_equity": D(target), "us_bonds": 1 - D(target)}, policy, AS_OF
+    )
     row = report.row("us_equity")
     assert (row.lower, row.upper) == (D(lower), D(upper))
 
@@ -78,11 +79,17 @@ def _snapshot() -> HouseholdSnapshot:
         household_id=1,
         as_of=AS_OF,
         accounts=(
-            AccountInfo(id=1, name="Joint", account_type="taxable", cash=D("1500"),
-                        cash_reserve=D("500")),
-            AccountInfo(id=2, name="IRA", account_type="traditional_ira", cash=D("200"),
-                        cash_reserve=D("300")),
-        ),  # fmt: skip
+            AccountInfo(
+                id=1, name="Joint", account_type="taxable", cash=D("1500"), cash_reserve=D("500")
+            ),
+            AccountInfo(
+                id=2,
+                name="IRA",
+                account_type="traditional_ira",
+                cash=D("200"),
+                cash_reserve=D("300"),
+            ),
+        ),
         securities={
             10: SecurityInfo(10, "VTI", "us_equity", "us_total", D("100")),
             20: SecurityInfo(20, "BND", "us_bonds", "us_agg", D("50")),
@@ -163,9 +170,7 @@ def test_a_household_with_no_assets_needs_no_rebalance() -> None:
     assert report.reason == "no assets"
     assert report.total_value == D("0.00")
     assert all(row.current == 0 for row in report.rows)
-    assert household_weights(
-        HouseholdSnapshot(1, AS_OF, accounts=(), securities={}, lots=())
-    ) == {}
+    assert household_weights(HouseholdSnapshot(1, AS_OF, accounts=(), securities={}, lots=())) == {}
 
 
 def test_negative_values_and_unknown_methods_are_rejected() -> None:
@@ -174,9 +179,10 @@ def test_negative_values_and_unknown_methods_are_rejected() -> None:
         measure_drift_from_values({"us_equity": D("-1")}, policy, AS_OF)
     with pytest.raises(ValueError, match="sometimes"):
         measure_drift_from_values(
-            {"us_equity": D("1")}, PolicyTargets(targets={"us_equity": D("1")}, method="sometimes"),
+            {"us_equity": D("1")},
+            PolicyTargets(targets={"us_equity": D("1")}, method="sometimes"),
             AS_OF,
-        )  # fmt: skip
+        )
 
 
 # --- triggers --------------------------------------------------------------------
@@ -189,9 +195,13 @@ IN_BAND = {"us_equity": D("520"), "us_bonds": D("400"), "intl_equity": D("80")}
 
 def _policy(method: str) -> PolicyTargets:
     return PolicyTargets(
-        targets=TRIGGER_TARGETS, method=method, frequency="quarterly",
-        anchor_date=date(2026, 1, 1), **FIVE_25,
-    )  # fmt: skip
+        targets=TRIGGER_TARGETS,
+        abs_band=D("0.05"),
+        rel_band=D("0.25"),
+        method=method,
+        frequency="quarterly",
+        anchor_date=date(2026, 1, 1),
+    )
 
 
 def test_hybrid_due_and_in_band_does_not_rebalance() -> None:
@@ -272,7 +282,7 @@ def targets_strategy(draw: st.DrawFn) -> dict[str, Decimal]:
 def test_weights_sum_to_one(values: dict[str, Decimal]) -> None:
     policy = PolicyTargets(targets={})
     report = measure_drift_from_values(values, policy, AS_OF)
-    assert abs(sum(row.current for row in report.rows) - 1) <= D("1e-25")
+    assert abs(sum((row.current for row in report.rows), D(0)) - 1) <= D("1e-25")
 
 
 @settings(max_examples=100, deadline=None)
@@ -281,7 +291,7 @@ def test_drift_sums_to_zero_and_bands_agree_with_edges(
     values: dict[str, Decimal], targets: dict[str, Decimal]
 ) -> None:
     report = measure_drift_from_values(values, PolicyTargets(targets=targets), AS_OF)
-    assert abs(sum(row.drift for row in report.rows)) <= D("1e-25")
+    assert abs(sum((row.drift for row in report.rows), D(0))) <= D("1e-25")
     assert {row.asset_class for row in report.rows} == set(targets) | {
         code for code, value in values.items() if value
     }
