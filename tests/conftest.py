@@ -220,3 +220,35 @@ def client_as(world: World, client: Any) -> Any:
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness protects real passwords, not fixtures.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_in_process(request: pytest.FixtureRequest) -> Any:
+    """Tasks run eagerly in tests, except under the real-worker fixture below."""
+    from advisory.celery import app
+
+    if request.node.get_closest_marker("celery_worker"):
+        yield
+        return
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def celery_worker_on_broker(transactional_db: Any, settings: Any) -> Any:
+    """A real Celery worker (in a thread) consuming from the configured broker.
+
+    CI sets CELERY_BROKER_URL to Redis, so tasks make the round trip through
+    Redis; locally without a broker the in-memory transport stands in.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from advisory.celery import app
+
+    app.conf.task_always_eager = False
+    app.conf.broker_url = settings.CELERY_BROKER_URL or "memory://"
+    app.conf.result_backend = settings.CELERY_RESULT_BACKEND or "cache+memory://"
+    with start_worker(app, perform_ping_check=False, shutdown_timeout=30) as worker:
+        yield worker

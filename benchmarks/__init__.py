@@ -1,0 +1,1 @@
+"""Timings of the engine's solvers (run by ``make bench``)."""

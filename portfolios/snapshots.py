@@ -1,0 +1,238 @@
+"""Household reads that pages and the engine share, in a constant number of queries.
+
+``household_summary`` feeds the household page and the client portal (values,
+holdings by class and by account, unrealised gains by term, allocation);
+``household_snapshot`` builds the engine's ``HouseholdSnapshot``. Both load the
+same rows: the accounts with their menus, the lots with security and class, the
+firm's asset classes and (for the snapshot) the last 30 days' transactions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Prefetch
+
+from advisory.engine.lots import is_long_term
+from advisory.engine.types import (
+    CASH_CLASS,
+    AccountInfo,
+    AssetClassAssumptions,
+    HouseholdSnapshot,
+    LotInfo,
+    SecurityInfo,
+    TaxProfile,
+    TransactionInfo,
+)
+from portfolios.models import Account, AssetClass, Household, Lot, Transaction
+
+ZERO = Decimal("0")
+CENT = Decimal("0.01")
+WASH_SALE_LOOKBACK_DAYS = 30
+
+
+@dataclass(frozen=True)
+class HoldingRow:
+    """One lot valued on the summary date."""
+
+    lot: Lot
+    market_value: Decimal
+    unrealized_gain: Decimal
+    long_term: bool
+
+    @property
+    def asset_class(self) -> AssetClass:
+        return self.lot.security.asset_class
+
+
+@dataclass(frozen=True)
+class ClassSlice:
+    code: str
+    name: str
+    value: Decimal
+    weight: Decimal  # fraction of the total, 0 when the total is 0
+
+
+@dataclass
+class AccountSummary:
+    account: Account
+    holdings: list[HoldingRow] = field(default_factory=list)
+    securities_value: Decimal = ZERO
+    unrealized_st: Decimal = ZERO
+    unrealized_lt: Decimal = ZERO
+    allocation: list[ClassSlice] = field(default_factory=list)
+
+    @property
+    def market_value(self) -> Decimal:
+        return self.securities_value + self.account.cash
+
+
+@dataclass
+class HouseholdSummary:
+    household: Household
+    as_of: date
+    accounts: list[AccountSummary]
+    allocation: list[ClassSlice]
+    total_value: Decimal
+    cash_total: Decimal
+    unrealized_st: Decimal
+    unrealized_lt: Decimal
+    holdings_by_class: list[tuple[ClassSlice, list[HoldingRow]]]
+
+
+def _accounts_with_lots(household: Household) -> list[Account]:
+    lots = Lot.objects.select_related("security__asset_class").order_by(
+        "security__symbol", "acquired_on", "id"
+    )
+    return list(
+        Account.objects.filter(household=household)
+        .select_related("owner")
+        .prefetch_related(Prefetch("lots", queryset=lots), "allowed_asset_classes")
+        .order_by("name", "id")
+    )
+
+
+def _slices(values: dict[str, Decimal], classes: dict[str, AssetClass]) -> list[ClassSlice]:
+    total = sum(values.values(), ZERO)
+    order = {code: (cls.sort_order, code) for code, cls in classes.items()}
+    rows = []
+    for code in sorted(values, key=lambda c: order.get(c, (9999, c))):
+        name = classes[code].name if code in classes else code.replace("_", " ").title()
+        weight = values[code] / total if total else ZERO
+        rows.append(ClassSlice(code, name, values[code].quantize(CENT), weight))
+    return rows
+
+
+def household_summary(*, household: Household, as_of: date) -> HouseholdSummary:
+    """Values, holdings and unrealised gains of a household on ``as_of`` (4 queries)."""
+    accounts = _accounts_with_lots(household)
+    classes = {c.code: c for c in AssetClass.objects.filter(firm_id=household.firm_id)}
+    household_values: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    by_class: dict[str, list[HoldingRow]] = defaultdict(list)
+    summaries = []
+    for account in accounts:
+        summary = AccountSummary(account)
+        account_values: dict[str, Decimal] = defaultdict(lambda: ZERO)
+        for lot in account.lots.all():
+            value = lot.quantity * lot.security.price
+            row = HoldingRow(
+                lot, value, value - lot.cost_basis, is_long_term(lot.acquired_on, as_of)
+            )
+            summary.holdings.append(row)
+            summary.securities_value += value
+            if row.long_term:
+                summary.unrealized_lt += row.unrealized_gain
+            else:
+                summary.unrealized_st += row.unrealized_gain
+            account_values[row.asset_class.code] += value
+            by_class[row.asset_class.code].append(row)
+        if account.cash:
+            account_values[CASH_CLASS] += account.cash
+        for code, value in account_values.items():
+            household_values[code] += value
+        summary.allocation = _slices(dict(account_values), classes)
+        summaries.append(summary)
+    allocation = _slices(dict(household_values), classes)
+    return HouseholdSummary(
+        household=household,
+        as_of=as_of,
+        accounts=summaries,
+        allocation=allocation,
+        total_value=sum((s.market_value for s in summaries), ZERO),
+        cash_total=sum((s.account.cash for s in summaries), ZERO),
+        unrealized_st=sum((s.unrealized_st for s in summaries), ZERO),
+        unrealized_lt=sum((s.unrealized_lt for s in summaries), ZERO),
+        holdings_by_class=[(s, by_class.get(s.code, [])) for s in allocation],
+    )
+
+
+def assumptions_of(asset_class: AssetClass) -> AssetClassAssumptions:
+    return AssetClassAssumptions(
+        code=asset_class.code,
+        expected_return=asset_class.expected_return,
+        volatility=asset_class.volatility,
+        income_yield=asset_class.income_yield,
+        qualified_ratio=asset_class.qualified_ratio,
+        turnover=asset_class.turnover,
+        tax_exempt=asset_class.tax_exempt,
+    )
+
+
+def tax_profile_of(household: Household) -> TaxProfile:
+    return TaxProfile(
+        filing_status=household.filing_status,
+        t_ord=household.t_ord,
+        t_ltcg=household.t_ltcg,
+        t_ret=household.t_ret,
+        realized_st_ytd=household.realized_st_ytd,
+        realized_lt_ytd=household.realized_lt_ytd,
+        carryforward_st=household.carryforward_st,
+        carryforward_lt=household.carryforward_lt,
+    )
+
+
+def household_snapshot(*, household: Household, as_of: date) -> HouseholdSnapshot:
+    """The engine's view of a household on ``as_of`` (5 queries, whatever its size).
+
+    Securities are the household's holdings plus every security of the firm
+    (rebalancing may buy what the household does not hold yet).
+    """
+    accounts = _accounts_with_lots(household)
+    classes = AssetClass.objects.filter(firm_id=household.firm_id).prefetch_related("securities")
+    securities: dict[int, SecurityInfo] = {}
+    assumptions: dict[str, AssetClassAssumptions] = {}
+    for asset_class in classes:
+        assumptions[asset_class.code] = assumptions_of(asset_class)
+        for security in asset_class.securities.all():
+            securities[security.id] = SecurityInfo(
+                security.id,
+                security.symbol,
+                asset_class.code,
+                security.substitute_group,
+                security.price,
+            )
+    recent = Transaction.objects.filter(
+        account__household=household,
+        trade_date__gte=as_of - timedelta(days=WASH_SALE_LOOKBACK_DAYS),
+        trade_date__lte=as_of,
+    ).order_by("trade_date", "id")
+    return HouseholdSnapshot(
+        household_id=household.pk,
+        as_of=as_of,
+        accounts=tuple(_account_info(a) for a in accounts),
+        securities=securities,
+        lots=tuple(
+            LotInfo(lot.id, a.id, lot.security_id, lot.quantity, lot.cost_basis, lot.acquired_on)
+            for a in accounts
+            for lot in a.lots.all()
+        ),
+        asset_classes=assumptions,
+        recent_transactions=tuple(
+            TransactionInfo(
+                t.account_id,
+                t.security_id,
+                t.kind,
+                t.trade_date,
+                t.quantity,
+                t.amount,
+                t.realized_gain,
+            )
+            for t in recent
+        ),
+        tax=tax_profile_of(household),
+    )
+
+
+def _account_info(account: Account) -> AccountInfo:
+    return AccountInfo(
+        id=account.id,
+        name=account.name,
+        account_type=account.account_type,
+        cash=account.cash,
+        cash_reserve=account.cash_reserve,
+        allowed_classes=frozenset(c.code for c in account.allowed_asset_classes.all()),
+        owner_birth_date=account.owner.date_of_birth if account.owner else None,
+    )
