@@ -30,7 +30,9 @@ def largest_remainder(amounts: Sequence[Decimal], total: int) -> list[int]:
     Ties go to the earlier amount, so the answer is deterministic.
     """
     floors = [int(max(amount, Decimal(0)) // 1) for amount in amounts]
-    remainders = [max(amount, Decimal(0)) - floor for amount, floor in zip(amounts, floors, strict=True)]
+    remainders = [
+        max(amount, Decimal(0)) - floor for amount, floor in zip(amounts, floors, strict=True)
+    ]
     by_remainder = sorted(range(len(amounts)), key=lambda i: (-remainders[i], i))
     missing = total - sum(floors)
     while missing > 0 and by_remainder:
@@ -72,6 +74,19 @@ def round_matrix_to_cents(
         if not _augment(whole, allowed, start, column_need):
             return None
         row_need[start] -= 1
+    return whole
+
+
+def round_rows_to_cents(
+    cents: NDArray[np.float64], allowed: NDArray[np.bool_], row_totals: Sequence[int]
+) -> NDArray[np.int64]:
+    """Whole cents per cell with exact row totals only (largest remainder within each row)."""
+    clean = np.where(allowed, np.maximum(cents, 0.0), 0.0)
+    whole = np.zeros(clean.shape, dtype=np.int64)
+    for row, total in enumerate(row_totals):
+        offered = np.flatnonzero(allowed[row])
+        amounts = [Decimal(float(amount)) for amount in clean[row, offered]]
+        whole[row, offered] = largest_remainder(amounts, total)
     return whole
 
 
