@@ -1,21 +1,32 @@
-"""One error format for the API, and domain errors turned into 400/409."""
+"""One error format for the API, and domain errors turned into 400/409.
+
+Validation errors keep DRF's shape, ``{"field": ["message"]}`` (nested for list
+items); everything else is ``{"detail": "..."}`` (plus ``"code"`` for domain
+errors). Deleting a row that others still reference, or losing a race on a
+unique or check constraint, answers 409 rather than a 500.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+logger = logging.getLogger(__name__)
+
 
 class DomainError(Exception):
     """A business rule refused the request (400). ``field_errors`` name the fields."""
 
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
+    status_code: int = status.HTTP_400_BAD_REQUEST
+    code: str = "invalid"
 
     def __init__(self, message: str, *, field_errors: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -36,6 +47,18 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         body.update(exc.field_errors)
         return Response(body, status=exc.status_code)
+    if isinstance(exc, ProtectedError | RestrictedError):
+        return Response(
+            {"detail": "Other records still refer to this one.", "code": "protected"},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, IntegrityError):
+        # Validation should have caught it; a concurrent write did not wait for us.
+        logger.warning("Integrity error answered as 409: %s", exc)
+        return Response(
+            {"detail": "The request conflicts with the current data.", "code": "conflict"},
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

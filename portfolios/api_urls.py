@@ -1,5 +1,17 @@
 from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from portfolios import api
+
+router = SimpleRouter()
+router.register("asset-classes", api.AssetClassViewSet, basename="api-asset-class")
+router.register("securities", api.SecurityViewSet, basename="api-security")
+router.register("households", api.HouseholdViewSet, basename="api-household")
+router.register("people", api.PersonViewSet, basename="api-person")
+router.register("accounts", api.AccountViewSet, basename="api-account")
+router.register("lots", api.LotViewSet, basename="api-lot")
+router.register("transactions", api.TransactionViewSet, basename="api-transaction")
+
+urlpatterns: list[URLPattern | URLResolver] = [*router.urls]

@@ -217,6 +217,16 @@ def client_as(world: World, client: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _clean_cache() -> Any:
+    # API throttles count requests in the cache, and user ids repeat between tests.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # PBKDF2's deliberate slowness protects real passwords, not fixtures.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
