@@ -1,0 +1,64 @@
+"""``manage.py seed_demo``: the demo firms, logins, households and prices (idempotent)."""
+
+from __future__ import annotations
+
+import time
+from argparse import ArgumentParser, ArgumentTypeError
+from datetime import date
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from portfolios.demo import DemoSeedError, SeedReport, seed_demo
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
+
+
+class Command(BaseCommand):
+    help = (
+        "Create two demo firms with staff and client logins, households, lots, recent "
+        "transactions and simulated daily prices. Firms that already exist are left alone."
+    )
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument(
+            "--as-of",
+            type=_iso_date,
+            default=None,
+            help="The demo's today (YYYY-MM-DD); prices end here. Default: today.",
+        )
+        parser.add_argument("--households", type=int, default=24, help="Per firm (default 24).")
+        parser.add_argument("--years", type=int, default=6, help="Of price history (default 6).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        as_of = options["as_of"] or timezone.localdate()
+        started = time.perf_counter()
+        try:
+            report = seed_demo(
+                as_of, households_per_firm=options["households"], years=options["years"]
+            )
+        except (ValueError, DemoSeedError) as error:
+            raise CommandError(str(error)) from error
+        self._summarize(report, time.perf_counter() - started)
+
+    def _summarize(self, report: SeedReport, seconds: float) -> None:
+        out = self.stdout
+        if report.created:
+            out.write(
+                f"Created {', '.join(report.created)} as of {report.as_of} in {seconds:.1f} s."
+            )
+        if report.existing:
+            out.write(f"Already present, left unchanged: {', '.join(report.existing)}.")
+        out.write("Rows: " + ", ".join(f"{name} {n:,}" for name, n in report.counts.items()))
+        out.write(f"\nDemo logins (password for all: {report.password})")
+        width = max((len(login.email) for login in report.logins), default=5)
+        out.write(f"  {'email':<{width}}  {'role':<11} {'firm':<22} household")
+        for login in report.logins:
+            row = f"  {login.email:<{width}}  {login.role:<11} {login.firm:<22} {login.household}"
+            out.write(row.rstrip())
