@@ -1,5 +1,24 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from portfolios import book_views, views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.home, name="home"),
+    path("portal/", views.client_portal, name="client_portal"),
+    path("households/new/", views.household_create, name="household_create"),
+    path("households/<int:pk>/", views.household_detail, name="household_detail"),
+    path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/people/new/", book_views.person_create, name="person_create"),
+    path("people/<int:pk>/edit/", book_views.person_edit, name="person_edit"),
+    path("people/<int:pk>/delete/", book_views.person_delete, name="person_delete"),
+    path("households/<int:pk>/accounts/new/", book_views.account_create, name="account_create"),
+    path("accounts/<int:pk>/", book_views.account_detail, name="account_detail"),
+    path("accounts/<int:pk>/edit/", book_views.account_edit, name="account_edit"),
+    path("accounts/<int:pk>/delete/", book_views.account_delete, name="account_delete"),
+    path("accounts/<int:pk>/lots/new/", book_views.lot_create, name="lot_create"),
+    path("lots/<int:pk>/", book_views.lot_detail, name="lot_detail"),
+    path("lots/<int:pk>/edit/", book_views.lot_edit, name="lot_edit"),
+    path("lots/<int:pk>/delete/", book_views.lot_delete, name="lot_delete"),
+]

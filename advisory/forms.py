@@ -1,0 +1,73 @@
+"""Forms of the firm administration and settings pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, cast
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from advisory.models import Role, User
+from advisory.services import Invitation
+from portfolios.models import Household
+
+TOKEN_LIFETIMES = {
+    "30": timedelta(days=30),
+    "90": timedelta(days=90),
+    "365": timedelta(days=365),
+}
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    first_name = forms.CharField(max_length=150)
+    last_name = forms.CharField(max_length=150)
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.ADVISOR)
+    household = forms.ModelChoiceField(
+        queryset=Household.objects.none(),
+        required=False,
+        empty_label="— (staff)",
+        help_text="Clients only: the household they will see.",
+    )
+
+    def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        household = cast(forms.ModelChoiceField, self.fields["household"])
+        household.queryset = Household.objects.filter(firm_id=firm_id).order_by("name")
+
+    def clean_email(self) -> str:
+        email: str = self.cleaned_data["email"].strip().lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError("A user with this email address already exists.")
+        return email
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("role") == Role.CLIENT and not data.get("household"):
+            self.add_error("household", "Choose the household this client will see.")
+        return data
+
+    def invitation(self) -> Invitation:
+        data = self.cleaned_data
+        return Invitation(
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            role=data["role"],
+            household=data["household"] if data["role"] == Role.CLIENT else None,
+        )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        max_length=100, help_text="What uses it, e.g. “Custodian feed” or “CRM sync”."
+    )
+    expires_in = forms.ChoiceField(
+        label="Expires after",
+        choices=[("30", "30 days"), ("90", "90 days"), ("365", "1 year")],
+        initial="365",
+    )
+
+    def lifetime(self) -> timedelta:
+        return TOKEN_LIFETIMES[self.cleaned_data["expires_in"]]

@@ -1,0 +1,170 @@
+"""Firm administration (users, invitations) and personal settings (API tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from advisory.api_errors import DomainError
+from advisory.forms import ApiTokenForm, InviteForm
+from advisory.models import ApiToken, Membership, Role, User
+from advisory.services import (
+    invitation_resend,
+    invitation_tokens,
+    user_invite,
+    user_set_active,
+)
+from advisory.tokens import api_token_create, api_token_revoke
+from portfolios.access import can_manage_firm, firm_id_of
+from portfolios.models import Household
+
+ROLE_ORDER: dict[str, int] = {Role.ADMIN: 0, Role.ADVISOR: 1, Role.OPERATIONS: 2, Role.CLIENT: 3}
+
+
+def _admin_firm_id(request: HttpRequest) -> int:
+    firm_id = firm_id_of(request.user)
+    if firm_id is None or not can_manage_firm(request.user):
+        raise PermissionDenied("Only firm admins manage users.")
+    return firm_id
+
+
+def _site_url(request: HttpRequest) -> str:
+    return request.build_absolute_uri("/")
+
+
+@login_required
+def firm_users(request: HttpRequest) -> HttpResponse:
+    """The firm's users with their roles; admins invite new ones here."""
+    firm_id = _admin_firm_id(request)
+    form = InviteForm(request.POST or None, firm_id=firm_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = user_invite(
+                firm=request.user.membership.firm,  # type: ignore[union-attr]
+                invitation=form.invitation(),
+                invited_by=request.user,  # type: ignore[arg-type]
+                site_url=_site_url(request),
+            )
+        except DomainError as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, f"Invitation sent to {user.email}.")
+            return redirect("firm_users")
+    members = sorted(
+        Membership.objects.filter(firm_id=firm_id).select_related(
+            "user", "user__client_link__household"
+        ),
+        key=lambda m: (ROLE_ORDER.get(m.role, 9), m.user.last_name, m.user.email),
+    )
+    primary_counts: dict[int, int] = dict(
+        Household.objects.filter(firm_id=firm_id, primary_advisor__isnull=False)
+        .values_list("primary_advisor")
+        .annotate(n=Count("id"))
+        .values_list("primary_advisor", "n")
+    )
+    for member in members:
+        member.primary_count = primary_counts.get(member.user_id, 0)  # type: ignore[attr-defined]
+    context: dict[str, Any] = {"form": form, "members": members}
+    return render(request, "advisory/firm_users.html", context, status=400 if form.errors else 200)
+
+
+def _firm_member(request: HttpRequest, pk: int) -> User:
+    firm_id = _admin_firm_id(request)
+    return get_object_or_404(
+        User.objects.select_related("membership"), pk=pk, membership__firm_id=firm_id
+    )
+
+
+@login_required
+@require_POST
+def firm_user_active(request: HttpRequest, pk: int) -> HttpResponse:
+    """Deactivate (``active=0``) or reactivate (``active=1``) a user of the firm."""
+    user = _firm_member(request, pk)
+    active = request.POST.get("active") == "1"
+    try:
+        user_set_active(user=user, active=active, by=request.user)  # type: ignore[arg-type]
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        verb = "reactivated" if active else "deactivated"
+        messages.success(request, f"{user.display_name} {verb}.")
+    return redirect("firm_users")
+
+
+@login_required
+@require_POST
+def firm_user_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _firm_member(request, pk)
+    try:
+        invitation_resend(user=user, invited_by=request.user, site_url=_site_url(request))  # type: ignore[arg-type]
+    except DomainError as refused:
+        messages.error(request, refused.message)
+    else:
+        messages.success(request, f"A new invitation was sent to {user.email}.")
+    return redirect("firm_users")
+
+
+class InvitationAcceptView(auth_views.PasswordResetConfirmView):
+    """An invited user chooses a password through the emailed link, then is signed in."""
+
+    template_name = "account/invitation_accept.html"
+    token_generator = invitation_tokens
+    post_reset_login = True
+    post_reset_login_backend = "django.contrib.auth.backends.ModelBackend"
+    success_url = reverse_lazy("home")
+
+    def get_user(self, uidb64: str) -> Any:
+        user = super().get_user(uidb64)
+        # A deactivated user's old invitation must not sign them in.
+        return user if user is not None and user.is_active else None
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        messages.success(self.request, "Welcome! Your password is set.")
+        return response
+
+
+@login_required
+def api_tokens(request: HttpRequest) -> HttpResponse:
+    """The user's own API tokens; a new key is shown once, in the response that creates it."""
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            _, new_key = api_token_create(
+                user=request.user,  # type: ignore[arg-type]
+                name=form.cleaned_data["name"],
+                expires_in=form.lifetime(),
+            )
+            form = ApiTokenForm()
+        else:
+            status = 400
+    context = {
+        "form": form,
+        "new_key": new_key,
+        "tokens": ApiToken.objects.filter(user=request.user),  # type: ignore[misc]
+        "now": timezone.now(),
+    }
+    response = render(request, "advisory/api_tokens.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # the page may carry a key
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    api_token_revoke(token=token)
+    messages.success(request, f"Token “{token.name}” revoked.")
+    return redirect("api_tokens")
