@@ -299,8 +299,12 @@ def _describe_out_of_band(rows: list[DriftRow]) -> str:
             f"{class_label(row.asset_class)} is {_points(abs(row.drift) - row.band)} "
             f"{side} its band"
         )
-    text = "; ".join(parts)
-    return text[0].upper() + text[1:]
+    return "; ".join(parts)
+
+
+def _sentence(text: str) -> str:
+    """Capitalise the first letter only: class labels like "US bonds" keep their case."""
+    return text[:1].upper() + text[1:]
 
 
 def _decide(
@@ -311,7 +315,7 @@ def _decide(
 ) -> tuple[bool, str]:
     if method == "threshold":
         if out_of_band:
-            return True, _describe_out_of_band(out_of_band)
+            return True, _sentence(_describe_out_of_band(out_of_band))
         return False, "within bands"
     if method == "calendar":
         if due_since:
@@ -319,7 +323,7 @@ def _decide(
         return False, f"calendar rebalance not due; next review {next_review}"
     if due_since and out_of_band:
         detail = _describe_out_of_band(out_of_band)
-        return True, f"hybrid: review due {due_since} and {detail[0].lower()}{detail[1:]}"
+        return True, f"hybrid: review due {due_since} and {detail}"
     if due_since:
         return False, f"hybrid: review due {due_since}; all classes within bands"
     if out_of_band:

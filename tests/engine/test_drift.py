@@ -298,3 +298,24 @@ def test_drift_sums_to_zero_and_bands_agree_with_edges(
     for row in report.rows:
         assert row.in_band == (row.lower <= row.current <= row.upper)
     assert report.needs_rebalance == bool(report.out_of_band)
+
+
+def test_hybrid_reason_keeps_the_case_of_class_labels() -> None:
+    # given: 70% US equity / 30% US bonds targets; bonds at 20% are 10 points under target,
+    # band = min(5, 25% of 30 = 7.5) = 5 points, so bonds are 5.0 points below their band.
+    policy = PolicyTargets(
+        targets={"us_equity": D("0.7"), "us_bonds": D("0.3")},
+        abs_band=D("0.05"),
+        rel_band=D("0.25"),
+        method="hybrid",
+        frequency="quarterly",
+        anchor_date=date(2026, 1, 1),
+    )
+    values = {"us_equity": D("80000"), "us_bonds": D("20000")}
+    # when
+    report = measure_drift_from_values(values, policy, date(2026, 4, 2))
+    # then: "US bonds", never "uS bonds"
+    assert report.reason.startswith("hybrid: review due 2026-04-01 and ")
+    assert "US bonds is 5.0 points below its band" in report.reason
+    assert "US equity is 5.0 points above its band" in report.reason
+    assert "uS" not in report.reason

@@ -10,7 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from portfolios.demo import DemoSeedError, SeedReport, seed_demo
+from policies.demo import seed_policies
+from portfolios.demo import DEMO_FIRMS, DemoSeedError, SeedReport, seed_demo
+from portfolios.models import Household
 
 
 def _iso_date(text: str) -> date:
@@ -43,9 +45,19 @@ class Command(BaseCommand):
             report = seed_demo(
                 as_of, households_per_firm=options["households"], years=options["years"]
             )
+            # Every demo household gets an active IPS (skipped where one exists).
+            policies = seed_policies(
+                households=Household.objects.filter(firm__name__in=[f.name for f in DEMO_FIRMS]),
+                as_of=as_of,
+            )
         except (ValueError, DemoSeedError) as error:
             raise CommandError(str(error)) from error
         self._summarize(report, time.perf_counter() - started)
+        self.stdout.write(
+            f"Investment Policy Statements: {policies.policies} created, "
+            f"{policies.acknowledgements} acknowledged, "
+            f"{policies.households_skipped} already had one."
+        )
 
     def _summarize(self, report: SeedReport, seconds: float) -> None:
         out = self.stdout
