@@ -1,5 +1,15 @@
+"""/api/v1/ route for asset location."""
+
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from policies import location_api
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "households/<int:pk>/asset-location/",
+        location_api.HouseholdLocationView.as_view(),
+        name="api-asset-location",
+    ),
+]
