@@ -106,10 +106,8 @@ def lot_gain(lot: LotInfo, quantity: Decimal, price: Decimal) -> Decimal:
     """
     if quantity > lot.quantity:
         raise ValueError(f"lot {lot.id}: selling {quantity} of {lot.quantity} shares")
-    if quantity == lot.quantity:
-        basis = lot.cost_basis
-    else:
-        basis = lot.cost_basis * quantity / lot.quantity
+    whole_lot = quantity == lot.quantity
+    basis = lot.cost_basis if whole_lot else lot.cost_basis * quantity / lot.quantity
     return (quantity * price - basis).quantize(CENT)
 
 
