@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 # Production-like settings for `check --deploy` (nothing is served with them).
-DEPLOY_ENV := DEBUG=0 SECRET_KEY=check-deploy-$(shell printf '%064d' 0 | tr 0 x) ALLOWED_HOSTS=advisory.example.com
+DEPLOY_ENV := DEBUG=0 SECRET_KEY=deploy-check-7Hq2vN9xLm4Rt8Wz1Kp6Yc3Bf5Gj0Ds-never-serves ALLOWED_HOSTS=advisory.example.com EMAIL_HOST=smtp.example.com
 
 # Find Python 3.12+: an explicit $(PYTHON), then python3.13/python3.12 on PATH, then pyenv's.
 PYENV_PYTHONS = $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$(1)*/bin/python3 2>/dev/null | sort -rV)

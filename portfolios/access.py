@@ -48,7 +48,7 @@ def membership_of(user: User | Any) -> Membership | None:
     if not getattr(user, "is_authenticated", False):
         return None
     try:
-        return user.membership  # type: ignore[no-any-return]
+        return user.membership
     except Membership.DoesNotExist:
         return None
 

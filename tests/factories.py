@@ -23,7 +23,7 @@ from portfolios.models import (
     TransactionKind,
 )
 
-PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test fixture
+PASSWORD = "correct-horse-battery-staple"
 
 
 class FirmFactory(factory.django.DjangoModelFactory):
