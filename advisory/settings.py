@@ -187,6 +187,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "policies.scan_drift",
         "schedule": crontab(hour=2, minute=15),
     },
+    # After the drift scan: implementation-plan tranches falling due become proposals.
+    "due-tranche-proposals": {
+        "task": "policies.create_due_tranche_proposals",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 REST_FRAMEWORK = {

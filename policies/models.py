@@ -282,3 +282,11 @@ class DriftSnapshot(models.Model):
 
 
 from policies.location_models import LocationPlacement, LocationPlan  # noqa: E402,F401
+from policies.proposal_models import (  # noqa: E402,F401
+    AuditEvent,
+    ImplementationPlan,
+    ImplementationTranche,
+    Proposal,
+    ProposalLotRelief,
+    ProposalTrade,
+)

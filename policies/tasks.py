@@ -37,3 +37,6 @@ def refresh_household_drift(household_id: int, as_of: str | None = None) -> bool
 def render_ips_document(policy_id: int) -> str:
     """Render the IPS version's PDF and store it; the document status it ends in."""
     return services.policy_document_render(policy_id=policy_id)
+
+
+from policies.proposal_tasks import compute_proposal, create_due_tranches  # noqa: E402,F401

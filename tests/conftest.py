@@ -260,5 +260,8 @@ def celery_worker_on_broker(transactional_db: Any, settings: Any) -> Any:
     app.conf.task_always_eager = False
     app.conf.broker_url = settings.CELERY_BROKER_URL or "memory://"
     app.conf.result_backend = settings.CELERY_RESULT_BACKEND or "cache+memory://"
+    # Connection pools made before this point may point at another broker.
+    app._pool = None
+    app.amqp._producer_pool = None
     with start_worker(app, perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker

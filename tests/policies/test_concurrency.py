@@ -8,51 +8,19 @@ scenario runs one after the other; the test never skips.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from advisory.api_errors import ConflictError
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.services import policy_activate
+from tests.concurrency import at_once
 from tests.conftest import World
 from tests.policies.conftest import make_policy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _at_once(calls: list[Callable[[], Any]]) -> list[BaseException | None]:
-    """Run the calls together (threads on PostgreSQL, in turn elsewhere); their errors."""
-    outcomes: list[BaseException | None] = [None] * len(calls)
-    if connection.vendor != "postgresql":
-        for n, call in enumerate(calls):
-            try:
-                call()
-            except Exception as error:
-                outcomes[n] = error
-        return outcomes
-    start = threading.Barrier(len(calls))
-
-    def run(n: int, call: Callable[[], Any]) -> None:
-        from django.db import connection as own
-
-        try:
-            start.wait(timeout=10)
-            call()
-        except Exception as error:
-            outcomes[n] = error
-        finally:
-            own.close()
-
-    threads = [threading.Thread(target=run, args=(n, c)) for n, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 def _activate(policy: InvestmentPolicy, world: World) -> Callable[[], Any]:
@@ -63,7 +31,7 @@ def test_two_drafts_activated_at_once_leave_one_active(world: World) -> None:
     make_policy(world)
     first = make_policy(world, activate=False, rationale="Draft A.")
     second = make_policy(world, activate=False, rationale="Draft B.")
-    outcomes = _at_once([_activate(first, world), _activate(second, world)])
+    outcomes = at_once([_activate(first, world), _activate(second, world)])
     assert outcomes == [None, None]
     statuses = sorted(
         InvestmentPolicy.objects.filter(household=world.household).values_list("status", flat=True)
@@ -74,7 +42,7 @@ def test_two_drafts_activated_at_once_leave_one_active(world: World) -> None:
 def test_one_draft_activated_twice_at_once_is_one_activation_and_a_409(world: World) -> None:
     make_policy(world)
     waiting = make_policy(world, activate=False, rationale="Draft.")
-    outcomes = _at_once([_activate(waiting, world), _activate(waiting, world)])
+    outcomes = at_once([_activate(waiting, world), _activate(waiting, world)])
     assert sorted(type(o).__name__ for o in outcomes) == ["ConflictError", "NoneType"]
     assert any(isinstance(o, ConflictError) for o in outcomes)
     active = InvestmentPolicy.objects.filter(household=world.household, status="active")
