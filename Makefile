@@ -14,7 +14,7 @@ PYTHON ?= $(shell for c in python3.12 $(call PYENV_PYTHONS,3.12) python3.13 $(ca
 	  if command -v $$c >/dev/null 2>&1 && $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
 	    command -v $$c; break; fi; done)
 
-.PHONY: help venv demo serve test test-fast test-browser check bench browser-deps clean
+.PHONY: help venv demo serve test test-fast test-browser check bench browser-deps system-deps pdf-deps clean
 
 help:
 	@echo "make demo    - install, migrate SQLite, seed demo data, serve http://127.0.0.1:8000"
@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) pdf-deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@echo "Serving on http://127.0.0.1:8000 (Celery tasks run in process). Logins are listed above and in README.md."
@@ -43,16 +43,36 @@ demo: $(STAMP)
 serve: $(STAMP)
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install -y chromium" >&2; exit 1; fi; }
+# System packages: Pango for WeasyPrint's PDFs and a font (the demo and the tests);
+# for the tests also Debian's Chromium (never a downloaded browser) and poppler's
+# pdftotext to read PDFs back. Installed when missing and we are root; otherwise
+# we say what to install.
+PDF_PACKAGES_MISSING = \
+	  ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || echo libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; \
+	  fc-list 2>/dev/null | grep -qi dejavu || echo fonts-dejavu-core
+TEST_PACKAGES_MISSING = $(PDF_PACKAGES_MISSING); \
+	  command -v chromium >/dev/null 2>&1 || echo chromium; \
+	  command -v pdftotext >/dev/null 2>&1 || echo poppler-utils
+define install_missing
+	@missing=$$( $(1) ); missing=$$(echo $$missing); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then echo "Installing $$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "Please install these Debian packages: sudo apt-get install -y $$missing" >&2; exit 1; fi; fi
+endef
 
-test: $(STAMP) browser-deps
+pdf-deps:
+	$(call install_missing,$(PDF_PACKAGES_MISSING))
+
+system-deps:
+	$(call install_missing,$(TEST_PACKAGES_MISSING))
+
+browser-deps: system-deps
+
+test: $(STAMP) system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) system-deps
 	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
 
 test-browser: $(STAMP) browser-deps
