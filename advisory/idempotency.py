@@ -24,6 +24,7 @@ from collections.abc import Callable, Collection
 from functools import wraps
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -132,9 +133,23 @@ def request_fingerprint(request: Request) -> str:
     if hasattr(data, "lists"):  # a QueryDict from a form or multipart body
         data = dict(data.lists())
     payload = json.dumps(
-        [request.method, request.path, data], sort_keys=True, default=str, ensure_ascii=True
+        [request.method, request.path, data],
+        sort_keys=True,
+        default=_fingerprint_value,
+        ensure_ascii=True,
     )
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _fingerprint_value(value: Any) -> str:
+    # An uploaded file counts by its content: the same name with other rows is another request.
+    if isinstance(value, UploadedFile):
+        digest = hashlib.sha256()
+        for chunk in value.chunks():
+            digest.update(chunk)
+        value.seek(0)
+        return f"file:{digest.hexdigest()}"
+    return str(value)
 
 
 def _stored_body(response: Response, redact: Collection[str]) -> Any:

@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from portfolios import api
+from portfolios import api, import_api
 
 router = SimpleRouter()
 router.register("asset-classes", api.AssetClassViewSet, basename="api-asset-class")
@@ -14,4 +14,7 @@ router.register("accounts", api.AccountViewSet, basename="api-account")
 router.register("lots", api.LotViewSet, basename="api-lot")
 router.register("transactions", api.TransactionViewSet, basename="api-transaction")
 
-urlpatterns: list[URLPattern | URLResolver] = [*router.urls]
+urlpatterns: list[URLPattern | URLResolver] = [
+    *router.urls,
+    path("imports/<str:kind>/", import_api.BookImportView.as_view(), name="api-import"),
+]

@@ -250,3 +250,19 @@ class LotForm(forms.ModelForm):
 
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search households")
+
+
+class BookImportForm(forms.Form):
+    """The import page: what the file holds and the file. The buttons say check or import."""
+
+    kind = forms.ChoiceField(label="The file holds", widget=forms.RadioSelect)
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV; the first row names the columns.",
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+        error_messages={"required": "Choose a CSV file.", "empty": "The file is empty."},
+    )
+
+    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds

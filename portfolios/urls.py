@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from portfolios import book_views, views
+from portfolios import book_views, import_views, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
@@ -21,4 +21,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("lots/<int:pk>/", book_views.lot_detail, name="lot_detail"),
     path("lots/<int:pk>/edit/", book_views.lot_edit, name="lot_edit"),
     path("lots/<int:pk>/delete/", book_views.lot_delete, name="lot_delete"),
+    path("imports/", import_views.book_import_page, name="book_import"),
+    path("imports/<str:kind>/template.csv", import_views.import_template, name="import_template"),
 ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -169,3 +172,10 @@ class ClientLinkFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     household = factory.SubFactory(HouseholdFactory)
+
+
+def csv_bytes(rows: Iterable[Sequence[object]], *, bom: bool = False) -> bytes:
+    """A CSV file as a spreadsheet saves it (CRLF lines; a BOM like Excel's "CSV UTF-8")."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerows([[str(c) for c in row] for row in rows])
+    return (("\ufeff" if bom else "") + buffer.getvalue()).encode()
