@@ -75,6 +75,19 @@ def _min_trade_field() -> forms.DecimalField:
     )
 
 
+def _hold_near_long_term_field() -> forms.IntegerField:
+    return forms.IntegerField(
+        label="Hold lots about to turn long-term (days)",
+        required=False,
+        min_value=0,
+        max_value=366,
+        initial=0,
+        widget=forms.NumberInput(attrs={"class": "num"}),
+        help_text="Short-term lots at a gain that turn long-term within this many days "
+        "are kept when the bands allow it; blank or 0: no such rule.",
+    )
+
+
 class SecurityChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.symbol} · {obj.name}"
@@ -186,8 +199,16 @@ class RebalanceProposalForm(_RequestForm):
     allow_short_term = _allow_short_term_field()
     gain_budget = _gain_budget_field()
     min_trade = _min_trade_field()
+    hold_near_long_term_days = _hold_near_long_term_field()
 
-    option_fields = ("mode", "location", "allow_short_term", "gain_budget", "min_trade")
+    option_fields = (
+        "mode",
+        "location",
+        "allow_short_term",
+        "gain_budget",
+        "min_trade",
+        "hold_near_long_term_days",
+    )
 
     def __init__(
         self,
@@ -223,6 +244,7 @@ class RebalanceProposalForm(_RequestForm):
             allow_short_term=data["allow_short_term"],
             gain_budget=_cents(data["gain_budget"]),
             min_trade=_cents(data["min_trade"]) or ZERO,
+            hold_near_long_term_days=data["hold_near_long_term_days"] or 0,
             **self.common_request(),
         )
 
@@ -282,8 +304,17 @@ class ImplementationPlanForm(_RequestForm):
     allow_short_term = _allow_short_term_field()
     gain_budget = _gain_budget_field()
     min_trade = _min_trade_field()
+    hold_near_long_term_days = _hold_near_long_term_field()
 
-    option_fields = ("months", "start", "mode", "allow_short_term", "gain_budget", "min_trade")
+    option_fields = (
+        "months",
+        "start",
+        "mode",
+        "allow_short_term",
+        "gain_budget",
+        "min_trade",
+        "hold_near_long_term_days",
+    )
 
     def __init__(
         self,
@@ -305,6 +336,7 @@ class ImplementationPlanForm(_RequestForm):
             allow_short_term=data["allow_short_term"],
             gain_budget=_cents(data["gain_budget"]),
             min_trade=_cents(data["min_trade"]) or ZERO,
+            hold_near_long_term_days=data["hold_near_long_term_days"] or 0,
             **self.common_request(),
         )
 
@@ -317,6 +349,7 @@ def initial_from_request(request: ProposalRequest) -> dict[str, Any]:
         "allow_short_term": request.allow_short_term,
         "gain_budget": _plain(request.gain_budget),
         "min_trade": _plain(request.min_trade),
+        "hold_near_long_term_days": request.hold_near_long_term_days,
         "whole_shares": request.whole_shares,
         "do_not_trade": sorted(request.do_not_trade),
         "do_not_trade_accounts": sorted(request.do_not_trade_accounts),

@@ -356,6 +356,8 @@ def test_propose_round_trip(world: World, client_as: Any) -> None:
         ({"mode": "sideways"}, "mode"),
         ({"gain_budget": "lots"}, "gain_budget"),
         ({"do_not_buy": ["999999"]}, "do_not_buy"),
+        ({"hold_near_long_term_days": "-1"}, "hold_near_long_term_days"),
+        ({"hold_near_long_term_days": "400"}, "hold_near_long_term_days"),
     ],
 )
 def test_bad_input_is_marked_and_nothing_is_created(
@@ -392,6 +394,23 @@ def test_without_an_ips_the_service_refusal_is_shown(world: World, client_as: An
     assert "has no active Investment Policy Statement" in html
     assert 'class="form-errors"' in html
     assert not Proposal.objects.exists()
+
+
+def test_the_holding_period_option_reaches_the_request(world: World, client_as: Any) -> None:
+    # given a household that must sell US equity
+    drifted_policy(world)
+    # when the advisor asks to hold lots turning long-term within 45 days
+    response = client_as("owner").post(
+        reverse("proposal_new", args=[world.household.pk]),
+        form_body(world, hold_near_long_term_days="45"),
+    )
+    # then the proposal was computed with it, and "propose again" offers it back
+    proposal = Proposal.objects.get()
+    assert response.status_code == 302
+    assert proposal.options["hold_near_long_term_days"] == 45
+    url = reverse("proposal_new", args=[world.household.pk])
+    again = client_as("owner").get(f"{url}?from={proposal.pk}")
+    assert again.context["form"]["hold_near_long_term_days"].value() == 45
 
 
 def test_propose_again_prefills_the_earlier_options(
