@@ -5,7 +5,8 @@ aggressive questionnaires (the engine's suggestion, fitted to the firm's
 classes), of threshold, calendar and hybrid methods (threshold households get
 their current allocation as targets, so some households are within bands), some households with an
 earlier superseded version (so history and diffs have something to show), and
-about half of the households with a client login having acknowledged.
+about half of the households with a client login having acknowledged; three
+calendar or hybrid households in four held their latest review, the others have one due.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from advisory.engine.drift import last_due_date
 from advisory.engine.risk import QUESTIONS, score_questionnaire, suggest_allocation
 from advisory.models import User
 from policies.models import InvestmentPolicy, PolicyStatus
@@ -28,6 +30,7 @@ from policies.services import (
     firm_class_names,
     policy_acknowledge,
     policy_create,
+    policy_record_rebalance,
 )
 from portfolios.models import ClientLink, Household, Person
 
@@ -159,6 +162,11 @@ def seed_policies(*, households: Iterable[Household], as_of: date) -> PolicySeed
             queue_work=False,
         )
         created += 1
+        if policy.frequency and policy.anchor_date and index % 4:
+            # Three households in four held their latest review; the rest have one due.
+            reviewed = last_due_date(policy.frequency, policy.anchor_date, as_of)
+            if reviewed is not None:
+                policy_record_rebalance(household_id=household.pk, on=reviewed)
         if index % 2 == 0:
             for user in clients.get(household.pk, []):
                 policy_acknowledge(policy=policy, user=user, queue_work=False)

@@ -195,7 +195,14 @@ def _placement_sentence(
         by_shelter[shelter_of[row]] = by_shelter.get(shelter_of[row], 0) + amount
     main = max(by_shelter, key=lambda shelter: by_shelter[shelter])
     main_names = join_words([accounts[row].name for row, _ in held if shelter_of[row] == main])
-    if main == "tax-deferred":
+    if main == "tax-deferred" and cma.tax_exempt:
+        # No drag to avoid: it is there because the withdrawal tax costs least on slow growth.
+        sentence = (
+            f"Withdrawals from {main_names} are taxed as income, which costs least on what "
+            f"grows least: at {percent(cma.expected_return)} a year it sits there and leaves "
+            "the taxable and tax-free room to classes that gain more from it."
+        )
+    elif main == "tax-deferred":
         sentence = f"So the plan places it in {main_names}, where tax waits until withdrawal."
     elif main == "tax-free":
         sentence = (

@@ -116,6 +116,28 @@ def test_the_explanation_names_the_drag_and_the_reason() -> None:
     assert "31.68 basis points a year" in plan.summary
 
 
+def test_tax_exempt_bonds_in_the_ira_are_explained_by_their_slow_growth() -> None:
+    # Munis (3% return, all of it tax-exempt income) lose nothing in taxable, yet
+    # leaving taxable costs them less than it costs stocks, so they take the IRA:
+    #   F[taxable, munis] = 1.03^20 = 1.806111235   F[IRA, munis] = 1.806111235 * 0.75
+    #   munis lose 0.451528 per dollar by leaving taxable; stocks lose 0.756113 (above).
+    munis = AssetClassAssumptions("munis", D("0.03"), D("0.05"), D("0.03"), D("0"), D("0"), True)
+    plan = plan_asset_location(
+        HAND_ACCOUNTS,
+        {1: D("60000"), 2: D("40000")},
+        {"stocks": D("0.6"), "munis": D("0.4")},
+        {"stocks": STOCKS, "munis": munis},
+        TAX,
+        H20,
+    )
+    by_class = {e.asset_class: e for e in plan.explanations}
+    assert by_class["munis"].taxable_drag == D("0")
+    assert by_class["munis"].placed_in == ("Jane's IRA",)
+    assert "free of federal tax" in by_class["munis"].reason
+    assert "Withdrawals from Jane's IRA are taxed as income" in by_class["munis"].reason
+    assert "costs least on what grows least" in by_class["munis"].reason
+
+
 DRAG_CASES = [
     # mu, yield, qualified, turnover, exempt, drag at t_ord 35% / t_ltcg 15%
     ("0.07", "0.02", "1", "0", False, "0.003"),  # 0.02 * 0.15

@@ -7,8 +7,10 @@ from decimal import Decimal
 
 import pytest
 
+from advisory.engine.drift import is_calendar_due
 from policies.demo import fit_to_classes, seed_policies
 from policies.models import DriftSnapshot, InvestmentPolicy, PolicyAcknowledgement
+from policies.selectors import policy_targets_of
 from portfolios.models import Household
 from tests.conftest import World
 from tests.factories import ClientLinkFactory, HouseholdFactory, member
@@ -43,3 +45,25 @@ def test_every_household_gets_an_active_policy_once(world: World) -> None:
     again = seed_policies(households=households, as_of=AS_OF)
     assert (again.policies, again.households_skipped) == (0, 6)
     assert report.policies == InvestmentPolicy.objects.count()
+
+
+def test_some_calendar_reviews_were_held_and_some_are_due(world: World) -> None:
+    # given: nine demo households, so each method appears three times
+    for n in range(7):
+        HouseholdFactory(firm=world.firm, name=f"Demo {n}")
+    households = list(Household.objects.filter(firm=world.firm))
+    # when: the demo policies are seeded
+    seed_policies(households=households, as_of=AS_OF)
+    # then: a household whose latest review was held is not calendar-due, and some are due
+    scheduled = InvestmentPolicy.objects.filter(
+        status="active", household__in=households, method__in=["calendar", "hybrid"]
+    )
+    reviewed = [p for p in scheduled if p.last_rebalanced_on is not None]
+    waiting = [p for p in scheduled if p.last_rebalanced_on is None]
+    assert reviewed
+    assert waiting
+    for policy in reviewed:
+        assert policy.last_rebalanced_on <= AS_OF
+        assert not is_calendar_due(policy_targets_of(policy), AS_OF)
+    for policy in waiting:
+        assert is_calendar_due(policy_targets_of(policy), AS_OF)
