@@ -39,6 +39,7 @@ from advisory.engine.wash_sales import (
     blocked_groups_to_buy,
     blocked_lot_ids,
     find_wash_sale_blocks,
+    group_label,
 )
 
 ZERO = Decimal(0)
@@ -107,14 +108,16 @@ def harvest_losses(
         lots = candidates[group]
         if group in bought_groups:
             notes.append(
-                f"{group} not harvested: it is this proposal's substitute for another group"
+                f"{group_label(snapshot, group)} not harvested: it is this proposal's "
+                "substitute for another group"
             )
             continue
         harvested = _harvest_group(snapshot, lots, buy_options, frozenset(avoid), sells, buys)
         if harvested is None:
             code = snapshot.securities[lots[0].security_id].asset_class
             notes.append(
-                f"{group} not harvested: no substitute in {class_label(code)} "
+                f"{group_label(snapshot, group)} not harvested: no substitute in "
+                f"{class_label(code)} "
                 f"outside the groups being sold or blocked"
             )
             avoid.discard(group)

@@ -77,7 +77,7 @@ from advisory.engine.rebalance_types import (
 )
 from advisory.engine.tranches import plan_tranches
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets, SecurityInfo
-from advisory.engine.wash_sales import WASH_SALE_WINDOW_DAYS, blocked_groups_to_buy
+from advisory.engine.wash_sales import WASH_SALE_WINDOW_DAYS, blocked_groups_to_buy, group_label
 
 __all__ = [
     "HarvestOptions",
@@ -153,7 +153,10 @@ def _drop_rule3_dust(
         for lot_id in lot_ids if sold_value < bought_value else []:
             del sells[lot_id]
         if dropped >= 1:
-            notes.append(f"Dropped ${dropped:,.2f} of trades in {group} to keep the wash-sale rule")
+            notes.append(
+                f"Dropped ${dropped:,.2f} of trades in {group_label(problem.snapshot, group)} "
+                "to keep the wash-sale rule"
+            )
     return notes
 
 
@@ -242,7 +245,8 @@ def _plan_notes(model: Model, plan: RebalancePlan, outcome: Outcome) -> list[str
     )
     until = problem.snapshot.as_of + timedelta(days=WASH_SALE_WINDOW_DAYS + 1)
     notes += [
-        f"Sold {group} at a loss: do not buy it in any account, IRAs included, before {until}"
+        f"Sold {group_label(problem.snapshot, group)} at a loss: do not buy it in any account, "
+        f"IRAs included, before {until}"
         for group in loss_groups
     ]
     held = [lot for lot in problem.lots if lot.held]
@@ -293,5 +297,5 @@ def _why_primary_skipped(problem: Problem, plan: RebalancePlan, primary: Securit
         for t in plan.trades
     )
     if sold_at_loss:
-        return f"this proposal sells {group} at a loss (wash sale)"
+        return f"this proposal sells {group_label(problem.snapshot, group)} at a loss (wash sale)"
     return "it costs the same"

@@ -153,6 +153,22 @@ def is_loss_lot(snapshot: HouseholdSnapshot, lot: LotInfo) -> bool:
     return lot.quantity * snapshot.securities[lot.security_id].price < lot.cost_basis
 
 
+def group_label(snapshot: HouseholdSnapshot, group: str) -> str:
+    """A substitute group as an advisor reads it: its symbols, then its code.
+
+    ``"VTI, ITOT (crsp_us_total)"``; more than three symbols are counted, not listed.
+    """
+    symbols = sorted(
+        {s.symbol for s in snapshot.securities.values() if s.substitute_group == group}
+    )
+    if not symbols:
+        return group
+    shown = ", ".join(symbols[:3])
+    if len(symbols) > 3:
+        shown += f" and {len(symbols) - 3} more"
+    return f"{shown} ({group})"
+
+
 def find_wash_sale_blocks(snapshot: HouseholdSnapshot) -> tuple[WashSaleBlock, ...]:
     """Rules 1 and 2 on ``snapshot.as_of``: loss lots that may not be sold, groups not bought."""
     taxable = _account_is_taxable(snapshot)
@@ -167,7 +183,7 @@ def find_wash_sale_blocks(snapshot: HouseholdSnapshot) -> tuple[WashSaleBlock, .
         )
         if lot_ids:
             reason = (
-                f"{group} was bought on {bought_on} (within 30 days): "
+                f"{group_label(snapshot, group)} was bought on {bought_on} (within 30 days): "
                 f"selling its lots at a loss now would be a wash sale"
             )
             blocks.append(
@@ -184,7 +200,8 @@ def find_wash_sale_blocks(snapshot: HouseholdSnapshot) -> tuple[WashSaleBlock, .
             sorted(s.id for s in snapshot.securities.values() if s.substitute_group == group)
         )
         reason = (
-            f"{group} was sold at a loss on {sold_on} (within 30 days): buying it in any "
+            f"{group_label(snapshot, group)} was sold at a loss on {sold_on} (within 30 days): "
+            "buying it in any "
             f"account, IRAs included, would disallow that loss"
         )
         blocks.append(

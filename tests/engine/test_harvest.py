@@ -102,7 +102,7 @@ def test_no_clean_substitute_leaves_the_group_alone() -> None:
     snapshot = household([taxable(1)], [lot(1, 1, EQ, "100", "15000")], recent=[sale])
     plan = harvest_losses(snapshot, FIFTY_FIFTY, THRESHOLDS)
     assert plan.trades == ()
-    assert any("sp500 not harvested: no substitute" in note for note in plan.notes)
+    assert any("(sp500) not harvested: no substitute" in note for note in plan.notes)
 
 
 def test_two_groups_of_one_class_never_swap_into_each_other() -> None:
@@ -132,7 +132,7 @@ def test_without_a_third_group_only_the_bigger_loss_waits() -> None:
     )
     plan = harvest_losses(snapshot, FIFTY_FIFTY, THRESHOLDS)
     assert trade_list(plan) == [(1, "sell", "VTI", D("50")), (1, "buy", "VOO", D("50"))]
-    assert any("sp500 not harvested" in note for note in plan.notes)
+    assert any("(sp500) not harvested" in note for note in plan.notes)
     check_invariants(snapshot, plan)
 
 

@@ -22,6 +22,7 @@ from advisory.engine.wash_sales import (
     blocked_groups_to_buy,
     blocked_lot_ids,
     find_wash_sale_blocks,
+    group_label,
     groups_bought_recently,
     groups_sold_at_loss_recently,
     wash_sale_violations,
@@ -152,6 +153,25 @@ def test_violations_name_each_rule() -> None:
         "agg bought but sold at a loss on 2025-06-28",
         "total-us both sold at a loss and bought in this proposal",
     )
+
+
+def test_a_block_names_the_group_by_its_symbols() -> None:
+    # IVV bought in the Roth 12 days ago: the advisor reads "IVV, VOO (sp500)", not a code.
+    snapshot = snapshot_with(TransactionInfo(ROTH, 2, "buy", AS_OF - timedelta(days=12)))
+    assert group_label(snapshot, "sp500") == "IVV, VOO (sp500)"
+    assert group_label(snapshot, "unheld") == "unheld"
+    assert find_wash_sale_blocks(snapshot)[0].reason.startswith(
+        "IVV, VOO (sp500) was bought on 2025-06-18 (within 30 days)"
+    )
+
+
+def test_a_long_group_is_counted_not_listed() -> None:
+    many = {
+        n: SecurityInfo(n, symbol, "us_equity", "sp500", D("100"))
+        for n, symbol in enumerate(("VOO", "IVV", "SPLG", "SPY", "CSPX"), start=1)
+    }
+    snapshot = HouseholdSnapshot(1, AS_OF, ACCOUNTS, many, ())
+    assert group_label(snapshot, "sp500") == "CSPX, IVV, SPLG and 2 more (sp500)"
 
 
 def test_a_clean_proposal_has_no_violations() -> None:
