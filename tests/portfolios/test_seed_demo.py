@@ -22,6 +22,8 @@ from django.test import override_settings
 
 from advisory.engine.lots import is_long_term
 from advisory.models import Firm, Membership, Role, User
+from policies.models import DriftSnapshot
+from policies.proposal_models import Proposal, ProposalStatus
 from portfolios.access import households_for
 from portfolios.demo import DEMO_FIRMS, DEMO_PASSWORD, SeedReport, seed_demo
 from portfolios.demo.market import (
@@ -461,6 +463,26 @@ def test_the_command_prints_the_counts_and_the_login_table(seeded: SeedReport) -
     for login in seeded.logins:
         assert login.email in text
     assert "client1@harborpoint.example" in text
+
+
+def test_the_command_leaves_a_few_draft_proposals_once(seeded: SeedReport) -> None:
+    # when: the command runs twice
+    call_command("seed_demo", "--as-of", AS_OF.isoformat(), stdout=StringIO())
+    drafts = list(Proposal.objects.select_related("household"))
+    again = StringIO()
+    call_command("seed_demo", "--as-of", AS_OF.isoformat(), stdout=again)
+
+    # then: two drafts per firm, for households the scan found needing a rebalance,
+    # requested by their primary advisor; the second run adds none
+    assert len(drafts) == 2 * len(DEMO_FIRMS)
+    assert Proposal.objects.count() == len(drafts)
+    assert "Draft rebalance proposals: 0 created." in again.getvalue()
+    for proposal in drafts:
+        assert proposal.status == ProposalStatus.DRAFT
+        assert proposal.as_of == AS_OF
+        assert proposal.created_by_id == proposal.household.primary_advisor_id
+        snapshot = DriftSnapshot.objects.get(household=proposal.household, computed_on=AS_OF)
+        assert snapshot.needs_rebalance
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from policies.demo import seed_policies
+from policies.proposal_demo import seed_proposals
 from portfolios.demo import DEMO_FIRMS, DemoSeedError, SeedReport, seed_demo
 from portfolios.models import Household
 
@@ -46,10 +47,12 @@ class Command(BaseCommand):
                 as_of, households_per_firm=options["households"], years=options["years"]
             )
             # Every demo household gets an active IPS (skipped where one exists).
-            policies = seed_policies(
-                households=Household.objects.filter(firm__name__in=[f.name for f in DEMO_FIRMS]),
-                as_of=as_of,
-            )
+            demo_households = Household.objects.filter(
+                firm__name__in=[f.name for f in DEMO_FIRMS]
+            ).select_related("primary_advisor")
+            policies = seed_policies(households=demo_households, as_of=as_of)
+            # A few draft proposals, so the approval queue has something to show.
+            proposals = seed_proposals(households=demo_households, as_of=as_of)
         except (ValueError, DemoSeedError) as error:
             raise CommandError(str(error)) from error
         self._summarize(report, time.perf_counter() - started)
@@ -58,6 +61,7 @@ class Command(BaseCommand):
             f"{policies.acknowledgements} acknowledged, "
             f"{policies.households_skipped} already had one."
         )
+        self.stdout.write(f"Draft rebalance proposals: {proposals} created.")
 
     def _summarize(self, report: SeedReport, seconds: float) -> None:
         out = self.stdout
