@@ -187,7 +187,27 @@ class _RequestForm(forms.Form):
         return [self[name] for name in names if name in self.fields]
 
 
-class RebalanceProposalForm(_RequestForm):
+class _TaxLimitsForm(forms.Form):
+    """The limits a rebalance and an implementation plan share (``_tax_limits.html``)."""
+
+    allow_short_term = _allow_short_term_field()
+    gain_budget = _gain_budget_field()
+    min_trade = _min_trade_field()
+    hold_near_long_term_days = _hold_near_long_term_field()
+
+    tax_limit_fields = ("allow_short_term", "gain_budget", "min_trade", "hold_near_long_term_days")
+
+    def tax_limits(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "allow_short_term": data["allow_short_term"],
+            "gain_budget": _cents(data["gain_budget"]),
+            "min_trade": _cents(data["min_trade"]) or ZERO,
+            "hold_near_long_term_days": data["hold_near_long_term_days"] or 0,
+        }
+
+
+class RebalanceProposalForm(_RequestForm, _TaxLimitsForm):
     """A tax-aware rebalance: mode, location, one cash flow per account, limits."""
 
     mode = forms.ChoiceField(
@@ -196,19 +216,7 @@ class RebalanceProposalForm(_RequestForm):
     location = forms.ChoiceField(
         choices=LOCATION_CHOICES, initial=Location.HOUSEHOLD.value, widget=forms.RadioSelect
     )
-    allow_short_term = _allow_short_term_field()
-    gain_budget = _gain_budget_field()
-    min_trade = _min_trade_field()
-    hold_near_long_term_days = _hold_near_long_term_field()
-
-    option_fields = (
-        "mode",
-        "location",
-        "allow_short_term",
-        "gain_budget",
-        "min_trade",
-        "hold_near_long_term_days",
-    )
+    option_fields = ("mode", "location", *_TaxLimitsForm.tax_limit_fields)
 
     def __init__(
         self,
@@ -241,10 +249,7 @@ class RebalanceProposalForm(_RequestForm):
             mode=RebalanceMode(data["mode"]),
             location=Location(data["location"]),
             cash_flows=flows,
-            allow_short_term=data["allow_short_term"],
-            gain_budget=_cents(data["gain_budget"]),
-            min_trade=_cents(data["min_trade"]) or ZERO,
-            hold_near_long_term_days=data["hold_near_long_term_days"] or 0,
+            **self.tax_limits(),
             **self.common_request(),
         )
 
@@ -281,7 +286,7 @@ class HarvestProposalForm(_RequestForm):
         )
 
 
-class ImplementationPlanForm(_RequestForm):
+class ImplementationPlanForm(_RequestForm, _TaxLimitsForm):
     """A move to the IPS spread over 3 to 6 monthly tranches (household-level, no cash flows)."""
 
     months = forms.TypedChoiceField(
@@ -301,20 +306,7 @@ class ImplementationPlanForm(_RequestForm):
         widget=forms.RadioSelect,
         help_text="Where the last tranche ends; the earlier ones move part of the way.",
     )
-    allow_short_term = _allow_short_term_field()
-    gain_budget = _gain_budget_field()
-    min_trade = _min_trade_field()
-    hold_near_long_term_days = _hold_near_long_term_field()
-
-    option_fields = (
-        "months",
-        "start",
-        "mode",
-        "allow_short_term",
-        "gain_budget",
-        "min_trade",
-        "hold_near_long_term_days",
-    )
+    option_fields = ("months", "start", "mode", *_TaxLimitsForm.tax_limit_fields)
 
     def __init__(
         self,
@@ -333,10 +325,7 @@ class ImplementationPlanForm(_RequestForm):
         return ProposalRequest(
             kind=ProposalKind.REBALANCE,
             mode=RebalanceMode(data["mode"]),
-            allow_short_term=data["allow_short_term"],
-            gain_budget=_cents(data["gain_budget"]),
-            min_trade=_cents(data["min_trade"]) or ZERO,
-            hold_near_long_term_days=data["hold_near_long_term_days"] or 0,
+            **self.tax_limits(),
             **self.common_request(),
         )
 
