@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 
 from advisory.api_errors import ConflictError, DomainError
+from advisory.engine.drift import ips_reserve_by_account
 from advisory.engine.location import (
     BindingConstraint,
     ClassExplanation,
@@ -33,7 +34,7 @@ from advisory.engine.location import (
     plan_asset_location,
 )
 from advisory.engine.location import LocationPlan as LocationAnswer
-from advisory.engine.types import CASH_CLASS, AccountInfo, TaxTreatment
+from advisory.engine.types import CASH_CLASS, AccountInfo
 from policies.location_models import LocationPlacement, LocationPlan
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.selectors import active_policy_get, policy_targets_of
@@ -175,25 +176,17 @@ def _set_aside_reserve(
     current: dict[tuple[int, str], Decimal],
     reserve: Decimal,
 ) -> dict[int, Decimal]:
-    """Take the IPS cash reserve out of free cash (taxable accounts first), in place.
+    """Take the IPS cash reserve out of free cash (``ips_reserve_by_account``), in place.
 
-    Returns the dollars set aside per account. When free cash falls short of
-    the reserve, all of it is set aside (drift does the same).
+    Returns the dollars set aside per account.
     """
-    left = max(ZERO, reserve).quantize(CENT)
-    set_aside: dict[int, Decimal] = {}
-    in_order = sorted(accounts, key=lambda a: a.tax_treatment is not TaxTreatment.TAXABLE)
-    for account in in_order:
-        key = (account.id, CASH_CLASS)
-        taken = min(left, current.get(key, ZERO))
-        if taken <= 0:
-            continue
+    set_aside = ips_reserve_by_account(accounts, reserve)
+    for account_id, taken in set_aside.items():
+        key = (account_id, CASH_CLASS)
         current[key] -= taken
         if not current[key]:
             del current[key]
-        values[account.id] -= taken
-        set_aside[account.id] = taken
-        left -= taken
+        values[account_id] -= taken
     return set_aside
 
 

@@ -42,7 +42,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisory.api_errors import ConflictError, DomainError
-from advisory.engine.drift import DriftReport, measure_drift
+from advisory.engine.drift import DriftReport, ips_reserve_by_account, measure_drift
 from advisory.engine.harvest import harvest_losses
 from advisory.engine.rebalance import plan_rebalance
 from advisory.engine.rebalance_result import drift_after_trades
@@ -51,7 +51,7 @@ from advisory.engine.rebalance_types import (
     RebalancePlan,
     Side,
 )
-from advisory.engine.types import HouseholdSnapshot, PolicyTargets, TaxTreatment
+from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from advisory.engine.wash_sales import WashSaleBlock
 from policies.location_services import (
     NO_ACTIVE_POLICY,
@@ -141,20 +141,15 @@ def audit_record(
 
 
 def _set_aside_ips_reserve(snapshot: HouseholdSnapshot, reserve: Decimal) -> HouseholdSnapshot:
-    """The IPS cash reserve added to accounts' reserves from free cash, taxable accounts first."""
-    left = max(ZERO, reserve)
-    if not left:
+    """The IPS cash reserve added to the reserves of the accounts that keep it."""
+    set_aside = ips_reserve_by_account(snapshot.accounts, reserve)
+    if not set_aside:
         return snapshot
-    accounts = {a.id: a for a in snapshot.accounts}
-    in_order = sorted(
-        snapshot.accounts, key=lambda a: (a.tax_treatment is not TaxTreatment.TAXABLE, a.id)
+    accounts = tuple(
+        replace(a, cash_reserve=a.cash_reserve + set_aside[a.id]) if a.id in set_aside else a
+        for a in snapshot.accounts
     )
-    for account in in_order:
-        taken = min(left, max(ZERO, account.cash - account.cash_reserve))
-        if taken > 0:
-            accounts[account.id] = replace(account, cash_reserve=account.cash_reserve + taken)
-            left -= taken
-    return replace(snapshot, accounts=tuple(accounts[a.id] for a in snapshot.accounts))
+    return replace(snapshot, accounts=accounts)
 
 
 def engine_snapshot(

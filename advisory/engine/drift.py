@@ -39,12 +39,18 @@ Calendar schedule
 from __future__ import annotations
 
 import calendar
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from advisory.engine.types import CASH_CLASS, HouseholdSnapshot, PolicyTargets
+from advisory.engine.types import (
+    CASH_CLASS,
+    AccountInfo,
+    HouseholdSnapshot,
+    PolicyTargets,
+    TaxTreatment,
+)
 
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -173,6 +179,25 @@ def weights_from_values(values_by_class: Mapping[str, Decimal]) -> dict[str, Dec
 def household_weights(snapshot: HouseholdSnapshot) -> dict[str, Decimal]:
     """Household weight ``W_k`` of every class held (free cash in the cash class)."""
     return weights_from_values(household_values_by_class(snapshot))
+
+
+def ips_reserve_by_account(accounts: Sequence[AccountInfo], reserve: Decimal) -> dict[int, Decimal]:
+    """Where the IPS cash reserve is kept: dollars of each account's free cash set aside.
+
+    Taxable accounts first (cash earns least shelter there), then the others,
+    each in the given order; only free cash (cash less the account's own
+    reserve) is taken. When free cash falls short, all of it is set aside.
+    Asset location and proposals set it aside this way; drift takes the same
+    total out of the household's cash.
+    """
+    left = max(ZERO, reserve).quantize(CENT)
+    set_aside: dict[int, Decimal] = {}
+    for account in sorted(accounts, key=lambda a: a.tax_treatment is not TaxTreatment.TAXABLE):
+        taken = min(left, max(ZERO, account.cash - account.cash_reserve))
+        if taken > 0:
+            set_aside[account.id] = taken
+            left -= taken
+    return set_aside
 
 
 # --- calendar --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from advisory.engine.drift import (
     band_half_width,
     household_weights,
+    ips_reserve_by_account,
     measure_drift,
     measure_drift_from_values,
 )
@@ -319,3 +320,18 @@ def test_hybrid_reason_keeps_the_case_of_class_labels() -> None:
     assert "US bonds is 5.0 points below its band" in report.reason
     assert "US equity is 5.0 points above its band" in report.reason
     assert "uS" not in report.reason
+
+
+def test_the_ips_reserve_is_kept_in_taxable_free_cash_first() -> None:
+    D = Decimal
+    accounts = (
+        AccountInfo(1, "IRA", "traditional_ira", D("5000")),  # free 5,000
+        AccountInfo(2, "Brokerage B", "taxable", D("1000"), D("800")),  # free 200
+        AccountInfo(3, "Brokerage A", "taxable", D("700")),  # free 700
+        AccountInfo(4, "Roth", "roth_ira", D("100"), D("300")),  # reserve above cash: free 0
+    )
+    # 2,000: 200 from B and 700 from A (taxable, in the given order), then 1,100 from the IRA
+    assert ips_reserve_by_account(accounts, D("2000")) == {2: D("200"), 3: D("700"), 1: D("1100")}
+    # more than all the free cash (5,900): all of it, the Roth none
+    assert ips_reserve_by_account(accounts, D("9000")) == {2: D("200"), 3: D("700"), 1: D("5000")}
+    assert ips_reserve_by_account(accounts, D("0")) == {}
