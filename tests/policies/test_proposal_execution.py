@@ -28,7 +28,7 @@ from portfolios.models import Account, Household, Lot, Transaction
 from tests.conftest import World
 from tests.factories import LotFactory
 from tests.policies.conftest import make_policy
-from tests.policies.test_proposal_support import AS_OF, drifted, propose
+from tests.policies.test_proposal_support import AS_OF, DRIFTED_TARGETS, drifted, propose
 
 __all__ = ["drifted"]  # the fixture, imported for pytest
 
@@ -185,6 +185,31 @@ def test_the_drifted_proposal_is_the_hand_checked_one(
     assert body["tax_value"] == "142.80"
     after = {row["asset_class"]: row["current"] for row in body["drift_after"]["rows"]}
     assert after["us_equity"] == "0.300000"
+
+
+def test_the_ips_cash_reserve_is_kept_in_the_taxable_account_and_not_spent(
+    world: World, api_as: Any
+) -> None:
+    # given: an IPS keeping a $5,000 reserve; the Joint brokerage (taxable) has $5,000
+    # of free cash and the IRA $1,000, so the whole reserve is set aside in the brokerage
+    LotFactory(
+        account=world.household.accounts.get(name="Joint brokerage"),
+        security=world.securities["VTI"],
+        quantity=Decimal("40"),
+        cost_basis=Decimal("12000.00"),
+        acquired_on=AS_OF.replace(year=2025, month=1, day=10),
+    )
+    make_policy(
+        world,
+        targets=tuple(TargetDraft(code, w) for code, w in DRIFTED_TARGETS.items()),
+        cash_reserve=Decimal("5000.00"),
+    )
+    brokerage = world.household.accounts.get(name="Joint brokerage")
+    # when: a rebalance to the targets is proposed
+    body = propose(api_as("owner"), world).json()
+    # then: the brokerage ends with at least the reserve, and the reserve is out of the weights
+    assert Decimal(body["cash_after"][str(brokerage.pk)]) >= Decimal("5000.00")
+    assert Decimal(body["drift_before"]["total_value"]) == Decimal("74600.00") - Decimal("5000")
 
 
 def test_execution_that_would_overdraw_cash_is_refused_and_writes_nothing(
