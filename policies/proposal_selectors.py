@@ -30,13 +30,13 @@ from policies.proposal_models import (
 )
 from portfolios.access import Capability, has_capability, household_for, households_for, role_of
 from portfolios.models import Account, Household, Lot, Transaction
+from portfolios.snapshots import WASH_SALE_LOOKBACK_DAYS
 
 if TYPE_CHECKING:
     from advisory.models import User
 
 CENT = Decimal("0.01")
 SHARE = Decimal("0.000001")
-WASH_SALE_WINDOW_DAYS = 30
 
 
 # --- the book's fingerprint -------------------------------------------------------------------
@@ -84,7 +84,7 @@ def book_fingerprint(*, household: Household | int, as_of: date) -> str:
             f"lot {lot_id} {account_id} {security_id} {_shares(shares)} {_money(basis)} "
             f"{acquired_on.isoformat()}"
         )
-    since = as_of - timedelta(days=WASH_SALE_WINDOW_DAYS)
+    since = as_of - timedelta(days=WASH_SALE_LOOKBACK_DAYS)  # what the snapshot reads
     for row in (
         Transaction.objects.filter(account__household_id=household_id, trade_date__gte=since)
         .order_by("pk")

@@ -27,11 +27,13 @@ from advisory.engine.types import (
     TaxProfile,
     TransactionInfo,
 )
+from advisory.engine.wash_sales import WASH_SALE_WINDOW_DAYS
 from portfolios.models import Account, AssetClass, Household, Lot, Transaction
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
-WASH_SALE_LOOKBACK_DAYS = 30
+# The snapshot carries the transactions the wash-sale rule looks back on.
+WASH_SALE_LOOKBACK_DAYS = WASH_SALE_WINDOW_DAYS
 
 
 @dataclass(frozen=True)
