@@ -8,7 +8,6 @@ the household's accounts (an account with a cash flow and no trade still shows).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,7 +27,7 @@ from policies.proposal_models import (
 )
 from policies.proposal_services import ProposalRequest
 from portfolios.models import Account
-from portfolios.templatetags.advisory_format import class_color
+from portfolios.templatetags.advisory_format import chart_scale, chart_x, class_color
 
 ZERO = Decimal("0")
 HUNDRED = Decimal(100)
@@ -155,14 +154,12 @@ def drift_pairs(
                 bool(now.get("in_band", True)),
             )
         )
-    largest = max(
-        (float(max(t + b, w, n)) for _, t, b, w, n, _, _ in pairs_raw),
-        default=0.1,
+    scale = chart_scale(
+        max((float(max(t + b, w, n)) for _, t, b, w, n, _, _ in pairs_raw), default=0.1)
     )
-    scale = max(0.1, math.ceil(largest * 10 - 1e-9) / 10)
 
     def x(fraction: Decimal) -> float:
-        return round(max(0.0, min(100.0, float(fraction) / scale * 100)), 3)
+        return chart_x(fraction, scale)
 
     pairs = []
     for code, target, band, was_w, now_w, was_in, now_in in pairs_raw:

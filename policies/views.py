@@ -8,7 +8,6 @@ through the selectors and services the API uses.
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -52,7 +51,7 @@ from policies.services import (
 )
 from portfolios.access import Capability, has_capability, household_for
 from portfolios.models import Household
-from portfolios.templatetags.advisory_format import class_color, donut_arcs
+from portfolios.templatetags.advisory_format import chart_scale, chart_x, class_color, donut_arcs
 
 HUNDRED = Decimal(100)
 
@@ -82,11 +81,10 @@ class DriftBar:
 
 def drift_bars(report: DriftReport, class_names: dict[str, str]) -> tuple[list[DriftBar], float]:
     """Bars on a common scale (the largest weight shown, rounded up to 10%); and the scale."""
-    largest = max((float(max(r.upper, r.current)) for r in report.rows), default=0.1)
-    scale = max(0.1, math.ceil(largest * 10 - 1e-9) / 10)
+    scale = chart_scale(max((float(max(r.upper, r.current)) for r in report.rows), default=0.1))
 
     def x(fraction: Decimal) -> float:
-        return round(min(100.0, float(fraction) / scale * 100), 3)
+        return chart_x(fraction, scale)
 
     bars = [
         DriftBar(

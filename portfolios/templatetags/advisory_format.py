@@ -299,6 +299,16 @@ def donut_arcs(slices: Iterable[Slice], *, outer: float = 48, inner: float = 30)
     return arcs
 
 
+def chart_scale(largest: float) -> float:
+    """A bar chart's full width, as a fraction: ``largest`` rounded up to 10%, at least 10%."""
+    return max(0.1, math.ceil(largest * 10 - 1e-9) / 10)
+
+
+def chart_x(fraction: Decimal | float, scale: float) -> float:
+    """Where ``fraction`` falls in a 100-wide viewBox whose width is ``scale`` (clamped)."""
+    return round(max(0.0, min(100.0, float(fraction) / scale * 100)), 3)
+
+
 def bar_segments(slices: Iterable[Slice], *, length: float = 100.0) -> list[BarSegment]:
     """Stacked bar segments left to right; ``length`` is the whole bar in viewBox units."""
     segments = []
