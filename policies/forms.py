@@ -24,6 +24,7 @@ from policies.services import (
     TargetDraft,
     policy_draft_errors,
 )
+from portfolios.templatetags.advisory_format import plain_number
 
 HUNDRED = Decimal(100)
 WEIGHT_PREFIX = "weight_"
@@ -48,10 +49,7 @@ def _fraction(percent: Decimal | None) -> Decimal | None:
 
 def _percent(fraction: Decimal | None) -> Decimal | None:
     """0.400000 -> 40, 0.045 -> 4.5: no trailing zeros and no exponent (4E+1) in the inputs."""
-    if fraction is None:
-        return None
-    text = f"{fraction * HUNDRED:f}"
-    return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
+    return None if fraction is None else Decimal(plain_number(fraction * HUNDRED))
 
 
 class PolicyForm(forms.Form):

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import csv
 import io
-from decimal import Decimal
 
 from policies.proposal_models import Proposal, ProposalStatus, ProposalTrade, TradeSide
+from portfolios.templatetags.advisory_format import plain_number
 
 HEADER = (
     "account",
@@ -32,12 +32,6 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 ORDERABLE = (ProposalStatus.DRAFT, ProposalStatus.APPROVED, ProposalStatus.EXECUTED)
 
 
-def plain_quantity(quantity: Decimal) -> str:
-    """Shares without trailing zeros: ``10``, ``2.5``, ``0.000125``."""
-    text = format(quantity.normalize(), "f")
-    return text if "." not in text else text.rstrip("0").rstrip(".")
-
-
 def masked_number(last4: str) -> str:
     """``****1234``: ASCII, as custodians' upload tools expect; empty when unknown."""
     return f"****{last4}" if last4 else ""
@@ -51,7 +45,7 @@ def lot_instructions(trade: ProposalTrade) -> str:
     """Which lots a sale relieves (specific identification), in the custodian's words."""
     return "; ".join(
         f"{trade.security.symbol} lot {relief.lot_number} acquired "
-        f"{relief.acquired_on.isoformat()} qty {plain_quantity(relief.quantity)}"
+        f"{relief.acquired_on.isoformat()} qty {plain_number(relief.quantity)}"
         for relief in trade.lots.all()
     )
 
@@ -73,7 +67,7 @@ def orders_csv(proposal: Proposal) -> str:
                 _safe(trade.account.custodian),
                 _safe(trade.security.symbol),
                 trade.side,
-                plain_quantity(trade.quantity),
+                plain_number(trade.quantity),
                 f"{trade.amount:.2f}",
                 _safe(lot_instructions(trade)) if trade.side == TradeSide.SELL else "",
             )

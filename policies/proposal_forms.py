@@ -21,6 +21,7 @@ from advisory.engine.rebalance_types import Location, RebalanceMode
 from policies.proposal_models import ProposalKind
 from policies.proposal_services import TAX_OVERRIDES, ProposalRequest
 from portfolios.models import Account, Household, Security
+from portfolios.templatetags.advisory_format import plain_number
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -105,10 +106,7 @@ def _cents(amount: Decimal | None) -> Decimal | None:
 
 def _plain(amount: Decimal | None) -> Decimal | None:
     """1000.00 -> 1000 for an input's value; None stays None."""
-    if amount is None:
-        return None
-    text = f"{amount:f}"
-    return Decimal(text.rstrip("0").rstrip(".") if "." in text else text)
+    return None if amount is None else Decimal(plain_number(amount))
 
 
 class _RequestForm(forms.Form):

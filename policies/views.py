@@ -51,7 +51,13 @@ from policies.services import (
 )
 from portfolios.access import Capability, has_capability, household_for
 from portfolios.models import Household
-from portfolios.templatetags.advisory_format import chart_scale, chart_x, class_color, donut_arcs
+from portfolios.templatetags.advisory_format import (
+    chart_scale,
+    chart_x,
+    class_color,
+    donut_arcs,
+    plain_number,
+)
 
 HUNDRED = Decimal(100)
 
@@ -312,19 +318,13 @@ def policy_validate(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "valid": valid,
             "total": total,
-            "total_text": _number_text(total),
+            "total_text": plain_number(total),
             "remaining": HUNDRED - total,
-            "remaining_text": _number_text(abs(HUNDRED - total)),
+            "remaining_text": plain_number(abs(HUNDRED - total)),
             "preview": _band_preview(form),
             "live_errors": [f for f in form if f.errors and f.name != "rationale"],
         },
     )
-
-
-def _number_text(number: Decimal) -> str:
-    """99.5000 -> '99.5', 100 -> '100': every typed digit, no trailing zeros."""
-    text = f"{number:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 @dataclass(frozen=True)

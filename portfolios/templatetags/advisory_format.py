@@ -299,6 +299,15 @@ def donut_arcs(slices: Iterable[Slice], *, outer: float = 48, inner: float = 30)
     return arcs
 
 
+def plain_number(value: Decimal) -> str:
+    """Every digit that matters, no trailing zeros, no exponent: 99.5000 -> ``99.5``.
+
+    For numbers people type back or machines read: form inputs, order files.
+    """
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def chart_scale(largest: float) -> float:
     """A bar chart's full width, as a fraction: ``largest`` rounded up to 10%, at least 10%."""
     return max(0.1, math.ceil(largest * 10 - 1e-9) / 10)

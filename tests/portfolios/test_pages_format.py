@@ -20,6 +20,7 @@ from portfolios.templatetags.advisory_format import (
     money,
     money_compact,
     percent,
+    plain_number,
     price,
     quantity,
     share_of,
@@ -165,3 +166,18 @@ def test_bar_segments_fill_the_length_in_order() -> None:
     segments = bar_segments(pieces, length=80)
     assert [(s.x, s.width) for s in segments] == [(0, 40), (40, 24), (64, 16)]
     assert math.isclose(sum(s.width for s in segments), 80)
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("99.5000", "99.5"),
+        ("100", "100"),
+        ("1E+2", "100"),
+        ("10.000000", "10"),
+        ("0.000125", "0.000125"),
+        ("-2.50", "-2.5"),
+    ],
+)
+def test_plain_number_keeps_every_digit_that_matters(value: str, text: str) -> None:
+    assert plain_number(Decimal(value)) == text
