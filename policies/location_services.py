@@ -56,6 +56,14 @@ class NoActivePolicyError(DomainError):
     code = "no_active_policy"
 
 
+def active_policy_required(household: Household) -> InvestmentPolicy:
+    """The household's active IPS, or ``NoActivePolicyError`` (400): location and proposals."""
+    policy = active_policy_get(household=household)
+    if policy is None:
+        raise NoActivePolicyError(NO_ACTIVE_POLICY)
+    return policy
+
+
 class InfeasiblePlanError(DomainError):
     """Only a plan that fits is saved (400)."""
 
@@ -131,9 +139,7 @@ def location_plan_compute(
     fits is not an error: ``result.plan.feasible`` is False and
     ``result.plan.binding`` says why. A constant number of queries.
     """
-    policy = active_policy_get(household=household)
-    if policy is None:
-        raise NoActivePolicyError(NO_ACTIVE_POLICY)
+    policy = active_policy_required(household)
     targets = policy_targets_of(policy)
     class_names = firm_class_names(household.firm_id)
     options = options or LocationOptions()

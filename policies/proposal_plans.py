@@ -37,7 +37,7 @@ from advisory.engine.drift import household_weights
 from advisory.engine.rebalance_types import Location, RebalanceMode, Trade
 from advisory.engine.tranches import MAX_MONTHS, MIN_MONTHS, plan_tranches
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
-from policies.location_services import NO_ACTIVE_POLICY, NoActivePolicyError
+from policies.location_services import active_policy_required
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposal_models import (
     AuditAction,
@@ -53,11 +53,13 @@ from policies.proposal_services import (
     ProposalRequest,
     audit_record,
     engine_snapshot,
+    mark_failed,
+    person_or_none,
     proposal_request_errors,
     run_engine,
     store_plan,
 )
-from policies.selectors import active_policy_get, policy_targets_of
+from policies.selectors import policy_targets_of
 from portfolios.models import Household
 
 if TYPE_CHECKING:
@@ -139,9 +141,7 @@ def implementation_plan_create(
     errors.update(proposal_request_errors(household=household, request=request))
     if errors:
         raise DomainError("The implementation plan request is not valid.", field_errors=errors)
-    policy = active_policy_get(household=household)
-    if policy is None:
-        raise NoActivePolicyError(NO_ACTIVE_POLICY)
+    policy = active_policy_required(household)
     Household.objects.select_for_update().only("pk").get(pk=household.pk)
     _, snapshot = engine_snapshot(household=household, request=request, policy=policy, as_of=as_of)
     full = run_engine(
@@ -158,7 +158,7 @@ def implementation_plan_create(
         months=months,
         start=start,
         as_of=as_of,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=person_or_none(user),
         options=request.to_json(),
         feasible=full.feasible,
         short_term_gain=full.short_term_gain,
@@ -256,11 +256,7 @@ def _propose(tranche: ImplementationTranche, as_of: date) -> Proposal:
             proposal.save()
     except Exception as error:
         logger.exception("Tranche %s of plan %s failed to compute", tranche.number, plan.pk)
-        proposal.status = ProposalStatus.FAILED
-        proposal.error = (error.message if isinstance(error, DomainError) else str(error)) or (
-            type(error).__name__
-        )
-        proposal.save(update_fields=["status", "error"])
+        mark_failed(proposal, error)
     return proposal
 
 

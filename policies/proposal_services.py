@@ -54,8 +54,7 @@ from advisory.engine.rebalance_types import (
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from advisory.engine.wash_sales import WashSaleBlock
 from policies.location_services import (
-    NO_ACTIVE_POLICY,
-    NoActivePolicyError,
+    active_policy_required,
     current_location_plan_targets,
 )
 from policies.models import InvestmentPolicy, PolicyStatus
@@ -75,7 +74,7 @@ from policies.proposal_requests import (
     proposal_request_errors,
 )
 from policies.proposal_selectors import book_fingerprint, proposal_for_update
-from policies.selectors import active_policy_get, policy_targets_of
+from policies.selectors import policy_targets_of
 from policies.services import drift_rows_json
 from portfolios.models import Household, Lot
 from portfolios.snapshots import household_snapshot
@@ -109,6 +108,19 @@ class StaleProposalError(ConflictError):
     code = "stale_proposal"
 
 
+def person_or_none(user: User | Any | None) -> User | None:
+    """The signed-in person behind an action; None for the system or an anonymous caller."""
+    return user if getattr(user, "is_authenticated", False) else None
+
+
+def mark_failed(proposal: Proposal, error: Exception) -> None:
+    """Store a computation's failure on the proposal (``failed``, with the reason)."""
+    message = error.message if isinstance(error, DomainError) else str(error)
+    proposal.status = ProposalStatus.FAILED
+    proposal.error = message or type(error).__name__
+    proposal.save(update_fields=["status", "error"])
+
+
 # --- the audit trail --------------------------------------------------------------------------
 
 
@@ -128,7 +140,7 @@ def audit_record(
         household_id=household_id,
         proposal=proposal,
         implementation_plan=plan,
-        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor=person_or_none(actor),
         action=action,
         at=timezone.now(),
         from_status=from_status,
@@ -308,13 +320,6 @@ def _store_trades(proposal: Proposal, plan: RebalancePlan, snapshot: HouseholdSn
 # --- create and compute -----------------------------------------------------------------------
 
 
-def _active_policy(household: Household) -> InvestmentPolicy:
-    policy = active_policy_get(household=household)
-    if policy is None:
-        raise NoActivePolicyError(NO_ACTIVE_POLICY)
-    return policy
-
-
 def _compute_into(proposal: Proposal, request: ProposalRequest) -> RebalancePlan:
     household, policy = proposal.household, proposal.policy
     fingerprint, snapshot = engine_snapshot(
@@ -347,7 +352,7 @@ def proposal_create(
     errors = proposal_request_errors(household=household, request=request)
     if errors:
         raise DomainError("The proposal request is not valid.", field_errors=errors)
-    policy = _active_policy(household)
+    policy = active_policy_required(household)
     as_of = request.as_of or timezone.localdate()
     request = replace(request, as_of=as_of)
     proposal = Proposal.objects.create(
@@ -355,7 +360,7 @@ def proposal_create(
         kind=request.kind,
         status=ProposalStatus.PENDING,
         as_of=as_of,
-        created_by=user if getattr(user, "is_authenticated", False) else None,
+        created_by=person_or_none(user),
         options=request.to_json(),
         policy=policy,
     )
@@ -413,10 +418,7 @@ def proposal_compute(*, proposal_id: int) -> str:
                 current.save()
         except Exception as error:
             logger.exception("Proposal %s failed to compute", proposal_id)
-            message = error.message if isinstance(error, DomainError) else str(error)
-            current.status = ProposalStatus.FAILED
-            current.error = message or type(error).__name__
-            current.save(update_fields=["status", "error"])
+            mark_failed(current, error)
         audit_record(
             household_id=current.household_id,
             proposal=current,
