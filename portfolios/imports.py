@@ -180,19 +180,35 @@ def template_rows(kind: ImportKind) -> list[list[str]]:
 # --- services ---------------------------------------------------------------------------------
 
 
+def _create_rows(
+    kind: ImportKind,
+    check: Callable[..., tuple[list[Any], list[RowError]]],
+    model: type[Lot] | type[Transaction],
+    *,
+    user: Any,
+    upload: IO[bytes] | bytes,
+    dry_run: bool,
+    today: date | None,
+) -> ImportReport:
+    """Read, check every row, then create them all (unless a dry run or any error)."""
+    report, records = _read(kind, user=user, upload=upload, dry_run=dry_run)
+    if not report.ok:
+        return report
+    rows, errors = check(records, user=user, today=today or timezone.localdate())
+    report = _with(report, errors, created=len(rows))
+    if report.written:
+        model.objects.bulk_create(rows, batch_size=WRITE_BATCH)
+    return report
+
+
 @transaction.atomic
 def lots_import(
     *, user: Any, upload: IO[bytes] | bytes, dry_run: bool = False, today: date | None = None
 ) -> ImportReport:
     """Create the file's lots in accounts the user may change, or nothing."""
-    report, records = _read(ImportKind.LOTS, user=user, upload=upload, dry_run=dry_run)
-    if not report.ok:
-        return report
-    lots, errors = check_lots(records, user=user, today=today or timezone.localdate())
-    report = _with(report, errors, created=len(lots))
-    if report.written:
-        Lot.objects.bulk_create(lots, batch_size=WRITE_BATCH)
-    return report
+    return _create_rows(
+        ImportKind.LOTS, check_lots, Lot, user=user, upload=upload, dry_run=dry_run, today=today
+    )
 
 
 @transaction.atomic
@@ -200,14 +216,15 @@ def transactions_import(
     *, user: Any, upload: IO[bytes] | bytes, dry_run: bool = False, today: date | None = None
 ) -> ImportReport:
     """Record the file's transactions (history only: lots and cash are not touched), or nothing."""
-    report, records = _read(ImportKind.TRANSACTIONS, user=user, upload=upload, dry_run=dry_run)
-    if not report.ok:
-        return report
-    rows, errors = check_transactions(records, user=user, today=today or timezone.localdate())
-    report = _with(report, errors, created=len(rows))
-    if report.written:
-        Transaction.objects.bulk_create(rows, batch_size=WRITE_BATCH)
-    return report
+    return _create_rows(
+        ImportKind.TRANSACTIONS,
+        check_transactions,
+        Transaction,
+        user=user,
+        upload=upload,
+        dry_run=dry_run,
+        today=today,
+    )
 
 
 @transaction.atomic
