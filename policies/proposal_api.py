@@ -1,10 +1,12 @@
 """REST endpoints for proposals, their order files and implementation plans.
 
-Access (``portfolios.access``): reading needs the household visible (its
-advisors, the firm's admins and operations staff, its clients); requesting,
-approving, rejecting and executing need ``Capability.EDIT_POLICY`` (the
-household's advisors and the firm's admins): operations staff and clients get
-403, anyone who cannot see the household 404.
+Access (``portfolios.access`` through ``proposal_selectors``, as the pages):
+reading needs the household visible (its advisors, the firm's admins and
+operations staff, its clients); a client reads only approved and executed
+proposals (404 for the others), no implementation plans (404, an empty list)
+and no order file (403). Requesting, approving, rejecting and executing need
+``Capability.EDIT_POLICY`` (the household's advisors and the firm's admins):
+operations staff and clients get 403, anyone who cannot see the household 404.
 
 ``POST /households/{id}/proposals/`` answers 201 with the proposal, or 202
 ``{"id", "status": "pending"}`` when a worker computes it (a household with
@@ -38,6 +40,7 @@ from policies.proposal_selectors import (
     implementation_plan_list,
     proposal_get,
     proposal_list,
+    proposal_orders_get,
 )
 from policies.proposal_serializers import (
     ImplementationPlanRequestSerializer,
@@ -188,7 +191,7 @@ class ProposalOrdersView(APIView):
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR, 409: CONFLICT})
     def get(self, request: Request, pk: int) -> HttpResponse:
-        proposal = proposal_get(user=request.user, pk=pk)
+        proposal = proposal_orders_get(user=request.user, pk=pk)
         if proposal.status not in ORDERABLE:
             raise ProposalStateError(f"A {proposal.status} proposal has no orders.")
         response = HttpResponse(orders_csv(proposal), content_type="text/csv; charset=utf-8")
@@ -207,7 +210,7 @@ class HouseholdImplementationPlansView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return ImplementationPlan.objects.none()
         household = household_for(self.request.user, self.kwargs["pk"])
-        return implementation_plan_list(household=household)
+        return implementation_plan_list(user=self.request.user, household=household)
 
     @extend_schema(
         request=ImplementationPlanRequestSerializer,

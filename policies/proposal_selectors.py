@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
@@ -28,7 +29,7 @@ from policies.proposal_models import (
     ProposalStatus,
     ProposalTrade,
 )
-from portfolios.access import Capability, has_capability, household_for, households_for, role_of
+from portfolios.access import Capability, household_for, households_for, role_of
 from portfolios.models import Account, Household, Lot, Transaction
 from portfolios.snapshots import WASH_SALE_LOOKBACK_DAYS
 
@@ -118,6 +119,32 @@ def with_details(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
     )
 
 
+# A client reads only what the advisor has stood behind: approved and executed proposals.
+CLIENT_VISIBLE = (ProposalStatus.APPROVED, ProposalStatus.EXECUTED)
+
+
+def visible_proposals(user: User | Any) -> QuerySet[Proposal]:
+    """Proposals of the households the user may see; for a client, approved or executed only.
+
+    Pages and API read proposals through this, so they answer alike (404 otherwise).
+    """
+    proposals = Proposal.objects.filter(household__in=households_for(user))
+    if role_of(user) == Role.CLIENT:
+        proposals = proposals.filter(status__in=CLIENT_VISIBLE)
+    return proposals
+
+
+def household_proposal_rows(*, user: User | Any, household: Household) -> QuerySet[Proposal]:
+    """The household's proposals the user may see, newest first, with their trade counts."""
+    return (
+        visible_proposals(user)
+        .filter(household=household)
+        .select_related("created_by")
+        .annotate(trade_count=Count("trades"))
+        .order_by("-created_at", "-id")
+    )
+
+
 def proposal_list(
     *,
     user: User | Any,
@@ -129,7 +156,7 @@ def proposal_list(
 
     ``household``, ``status`` and ``kind`` filter (an unknown value matches nothing).
     """
-    proposals = Proposal.objects.filter(household__in=households_for(user))
+    proposals = visible_proposals(user)
     if household not in (None, ""):
         try:
             proposals = proposals.filter(household_id=int(household))
@@ -143,21 +170,15 @@ def proposal_list(
 
 
 def proposals_awaiting_approval(*, user: User | Any) -> QuerySet[Proposal]:
-    """The approval queue: draft proposals awaiting approval, oldest first.
+    """The approval queue: drafts of the households the user sees, oldest first.
 
-    Those who approve (a firm admin, an advisor) see the drafts of the households
-    they may act on; operations staff see every draft of the firm read-only, to
-    prepare orders; clients see nothing. Details (trades, audit) are not loaded:
-    a queue shows the figures only.
+    Advisors and admins approve them; operations staff see them read-only, to
+    prepare orders; clients see no drafts. Details (trades, audit) are not
+    loaded: a queue shows the figures only.
     """
-    if has_capability(user, Capability.EDIT_POLICY):
-        households = households_for(user, write=Capability.EDIT_POLICY)
-    elif role_of(user) in (None, Role.CLIENT):
-        households = Household.objects.none()
-    else:
-        households = households_for(user)
     return (
-        Proposal.objects.filter(household__in=households, status=ProposalStatus.DRAFT)
+        visible_proposals(user)
+        .filter(status=ProposalStatus.DRAFT)
         .select_related("household", "created_by", "policy")
         .annotate(trade_count=Count("trades"))
         .order_by("created_at", "id")
@@ -170,13 +191,19 @@ def proposal_get(*, user: User | Any, pk: int | str, write: bool | Capability = 
     Acting on a proposal (approve, reject, execute) needs ``Capability.EDIT_POLICY``.
     """
     try:
-        proposal = with_details(Proposal.objects.filter(household__in=households_for(user))).get(
-            pk=pk
-        )
+        proposal = with_details(visible_proposals(user)).get(pk=pk)
     except (Proposal.DoesNotExist, ValueError, TypeError) as missing:
         raise Http404("No such proposal.") from missing
     if write:
         household_for(user, proposal.household_id, write=write)
+    return proposal
+
+
+def proposal_orders_get(*, user: User | Any, pk: int | str) -> Proposal:
+    """A proposal for its order file: the firm's staff only (a client gets 403)."""
+    proposal = proposal_get(user=user, pk=pk)
+    if role_of(user) == Role.CLIENT:
+        raise PermissionDenied("The order file is for the firm's staff.")
     return proposal
 
 
@@ -195,9 +222,21 @@ def _plans_with_tranches(plans: QuerySet[ImplementationPlan]) -> QuerySet[Implem
     )
 
 
-def implementation_plan_list(*, household: Household) -> QuerySet[ImplementationPlan]:
-    """The household's implementation plans, newest first, tranches loaded (2 queries)."""
-    plans = ImplementationPlan.objects.filter(household=household)
+def visible_plans(user: User | Any) -> QuerySet[ImplementationPlan]:
+    """Implementation plans of the households the user may see; none for a client.
+
+    A plan is the advisor's working schedule, not something the client signs off.
+    """
+    if role_of(user) == Role.CLIENT:
+        return ImplementationPlan.objects.none()
+    return ImplementationPlan.objects.filter(household__in=households_for(user))
+
+
+def implementation_plan_list(
+    *, user: User | Any, household: Household
+) -> QuerySet[ImplementationPlan]:
+    """The household's plans the user may see, newest first, tranches loaded (2 queries)."""
+    plans = visible_plans(user).filter(household=household)
     return _plans_with_tranches(plans).order_by("-created_at", "-id")
 
 
@@ -205,9 +244,8 @@ def implementation_plan_get(
     *, user: User | Any, pk: int | str, write: bool | Capability = False
 ) -> ImplementationPlan:
     """One plan the user may see (404 otherwise), checked for ``write`` (403)."""
-    plans = ImplementationPlan.objects.filter(household__in=households_for(user))
     try:
-        plan = _plans_with_tranches(plans).get(pk=pk)
+        plan = _plans_with_tranches(visible_plans(user)).get(pk=pk)
     except (ImplementationPlan.DoesNotExist, ValueError, TypeError) as missing:
         raise Http404("No such implementation plan.") from missing
     if write:

@@ -29,8 +29,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
@@ -49,7 +48,6 @@ from policies.proposal_forms import (
     initial_from_request,
 )
 from policies.proposal_models import (
-    ImplementationPlan,
     ImplementationTranche,
     Proposal,
     ProposalKind,
@@ -58,9 +56,11 @@ from policies.proposal_models import (
 from policies.proposal_pdf import render_proposal_pdf
 from policies.proposal_plans import implementation_plan_create
 from policies.proposal_selectors import (
+    household_proposal_rows,
     implementation_plan_get,
     implementation_plan_list,
     proposal_get,
+    proposal_orders_get,
     proposals_awaiting_approval,
 )
 from policies.proposal_services import (
@@ -76,24 +76,12 @@ from policies.services import firm_class_names
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
 
-CLIENT_VISIBLE = (ProposalStatus.APPROVED, ProposalStatus.EXECUTED)
 STALE_MESSAGE = "The household changed since this proposal was computed; compute a new one."
 RECENT_ON_PANEL = 5
 
 
 def _is_client(request: HttpRequest) -> bool:
     return role_of(request.user) == Role.CLIENT
-
-
-def _proposal_for(request: HttpRequest, pk: int, *, write: bool = False) -> Proposal:
-    """The proposal with its details: 404 unless visible (clients: approved or executed
-    only), then 403 for ``write`` without ``Capability.EDIT_POLICY``."""
-    proposal = proposal_get(user=request.user, pk=pk)
-    if _is_client(request) and proposal.status not in CLIENT_VISIBLE:
-        raise Http404("No such proposal.")
-    if write:
-        household_for(request.user, proposal.household_id, write=Capability.EDIT_POLICY)
-    return proposal
 
 
 # --- requesting a proposal -----------------------------------------------------------------------
@@ -180,7 +168,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ``?fragment=status`` is the "Computing…" poll: the same fragment while
     pending, else an ``HX-Refresh`` so the page reloads with the result.
     """
-    proposal = _proposal_for(request, pk)
+    proposal = proposal_get(user=request.user, pk=pk)
     if request.GET.get("fragment") == "status":
         if proposal.is_pending:
             return render(request, "policies/proposals/_pending.html", {"proposal": proposal})
@@ -201,7 +189,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-    proposal = _proposal_for(request, pk, write=True)
+    proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
     try:
         if verb == "approve":
             proposal_approve(proposal=proposal, user=request.user)
@@ -249,9 +237,7 @@ def _file_name(proposal: Proposal, extension: str) -> str:
 @require_GET
 def proposal_orders(request: HttpRequest, pk: int) -> HttpResponse:
     """The order file for the custodian (staff only; a computed, not rejected proposal)."""
-    proposal = _proposal_for(request, pk)
-    if _is_client(request):
-        raise PermissionDenied("The order file is for the firm's staff.")
+    proposal = proposal_orders_get(user=request.user, pk=pk)
     if proposal.status not in ORDERABLE:
         status = proposal.get_status_display().lower()
         messages.error(request, f"A {status} proposal has no orders.")
@@ -265,7 +251,7 @@ def proposal_orders(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def proposal_document(request: HttpRequest, pk: int) -> HttpResponse:
     """The proposal as a PDF for the client meeting (rendered on request: a second or so)."""
-    proposal = _proposal_for(request, pk)
+    proposal = proposal_get(user=request.user, pk=pk)
     if proposal.status in (ProposalStatus.PENDING, ProposalStatus.FAILED):
         messages.error(request, "There is no document until the proposal is computed.")
         return redirect("proposal_detail", pk=proposal.pk)
@@ -278,13 +264,6 @@ def proposal_document(request: HttpRequest, pk: int) -> HttpResponse:
 # --- lists ---------------------------------------------------------------------------------------
 
 
-def _household_proposals(request: HttpRequest, household: Household) -> QuerySet[Proposal]:
-    proposals = Proposal.objects.filter(household=household).select_related("created_by")
-    if _is_client(request):
-        proposals = proposals.filter(status__in=CLIENT_VISIBLE)
-    return proposals.annotate(trade_count=Count("trades")).order_by("-created_at", "-id")
-
-
 @login_required
 @require_GET
 def household_proposals(request: HttpRequest, pk: int) -> HttpResponse:
@@ -294,7 +273,7 @@ def household_proposals(request: HttpRequest, pk: int) -> HttpResponse:
     """
     household = household_for(request.user, pk)
     panel = request.GET.get("fragment") == "panel"
-    proposals = _household_proposals(request, household)
+    proposals = household_proposal_rows(user=request.user, household=household)
     context: dict[str, Any] = {
         "household": household,
         "proposals": proposals[:RECENT_ON_PANEL] if panel else proposals,
@@ -303,7 +282,7 @@ def household_proposals(request: HttpRequest, pk: int) -> HttpResponse:
         "has_policy": active_policy_get(household=household) is not None,
     }
     if not context["is_client"]:
-        plans = implementation_plan_list(household=household)
+        plans = implementation_plan_list(user=request.user, household=household)
         context["plans"] = plans[:1] if panel else plans
     template = "_panel.html" if panel else "household_list.html"
     return render(request, f"policies/proposals/{template}", context)
@@ -357,17 +336,11 @@ def implementation_plan_new(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "policies/proposals/plan_new.html", context, status=status)
 
 
-def _plan_for(request: HttpRequest, pk: int) -> ImplementationPlan:
-    if _is_client(request):
-        raise Http404("No such implementation plan.")
-    return implementation_plan_get(user=request.user, pk=pk)
-
-
 @login_required
 @require_GET
 def implementation_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan's estimate and its tranches: due dates, estimated trades, proposals made."""
-    plan = _plan_for(request, pk)
+    plan = implementation_plan_get(user=request.user, pk=pk)
     accounts = dict(plan.household.accounts.values_list("pk", "name"))
     tranches = [
         TrancheView(tranche, [_estimated_trade(row, accounts) for row in tranche.trades or []])

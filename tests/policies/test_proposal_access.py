@@ -3,6 +3,9 @@
 Reading: whoever sees the household (CAN_VIEW). Requesting, approving,
 rejecting, executing and planning: CAN_EDIT_POLICY; operations staff and the
 client get 403; anyone who cannot see the household 404; anonymous 401.
+The client, as on the pages, reads only approved and executed proposals (a
+draft is 404, so acting on one is 404 too), no implementation plan and no
+order file.
 """
 
 from __future__ import annotations
@@ -25,9 +28,22 @@ __all__ = ["drifted"]  # the fixture, imported for pytest
 pytestmark = pytest.mark.django_db
 
 
-def _expected(persona: str, *, write: bool, ok: int) -> int:
+# What the client gets where the matrix's general rule does not apply: the
+# proposals below are drafts, which a client cannot see.
+CLIENT_ANSWERS = {
+    "proposal GET": 404,
+    "approve": 404,
+    "reject": 404,
+    "orders.csv": 404,
+    "implementation plan GET": 404,
+}
+
+
+def _expected(persona: str, *, write: bool, ok: int, name: str = "") -> int:
     if persona == "anonymous":
         return 401
+    if persona == "client" and name in CLIENT_ANSWERS:
+        return CLIENT_ANSWERS[name]
     allowed = CAN_EDIT_POLICY if write else CAN_VIEW
     if persona in allowed:
         return ok
@@ -133,7 +149,9 @@ def test_access_matrix_of_every_endpoint(
 ) -> None:
     api = api_as(persona)
     answers = {name: call(api, world).status_code for name, _, _, call in ENDPOINTS}
-    expected = {name: _expected(persona, write=write, ok=ok) for name, write, ok, _ in ENDPOINTS}
+    expected = {
+        name: _expected(persona, write=write, ok=ok, name=name) for name, write, ok, _ in ENDPOINTS
+    }
     assert answers == expected
 
 
@@ -148,7 +166,28 @@ def test_the_proposal_list_shows_only_visible_households(
         return
     assert response.status_code == 200
     ids = [p["id"] for p in response.json()["results"]]
-    assert ids == ([proposal.pk] if persona in CAN_VIEW else [])
+    assert ids == ([proposal.pk] if persona in CAN_VIEW - {"client"} else [])
+
+
+def test_the_client_reads_approved_proposals_but_no_drafts_plans_or_orders(
+    world: World, api_as: Any, drifted: tuple[InvestmentPolicy, Lot]
+) -> None:
+    # given: a draft, an approved proposal and an implementation plan
+    draft = _proposal(world)
+    approved = _proposal(world, approved=True)
+    plan = _plan(world)
+    client = api_as("client")
+    # then: the client lists and reads the approved one only, as the pages show
+    listed = client.get(f"/api/v1/households/{world.household.pk}/proposals/").json()
+    assert [p["id"] for p in listed["results"]] == [approved.pk]
+    assert client.get(f"/api/v1/proposals/{approved.pk}/").status_code == 200
+    assert client.get(f"/api/v1/proposals/{draft.pk}/").status_code == 404
+    # the order file is the staff's, and implementation plans are the advisor's
+    assert client.get(f"/api/v1/proposals/{approved.pk}/orders.csv").status_code == 403
+    assert client.get(f"/api/v1/implementation-plans/{plan.pk}/").status_code == 404
+    plans = client.get(f"/api/v1/households/{world.household.pk}/implementation-plans/")
+    assert plans.status_code == 200
+    assert plans.json()["results"] == []
 
 
 def test_a_refused_action_changes_nothing(

@@ -149,7 +149,7 @@ def test_a_plan_splits_the_move_into_monthly_tranches(
     assert sum(Decimal(q) for q in sales) == Decimal("50.48")
     turnover = sum(Decimal(t["amount"]) for tranche in plan["tranches"] for t in tranche["trades"])
     assert turnover == Decimal(plan["turnover"])
-    listed = api_as("client").get(plans_url(world)).json()
+    listed = api_as("owner").get(plans_url(world)).json()
     assert [p["id"] for p in listed["results"]] == [plan["id"]]
 
 
