@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import zlib
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -71,3 +73,19 @@ def _clean_throttle_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+def pdf_strings(pdf: bytes) -> bytes:
+    """Every stream of the PDF inflated, so metadata and outlines can be searched.
+
+    Each stream is inflated up to its end and what follows is ignored: a
+    compressed stream may itself end in the bytes that precede ``endstream``,
+    so cutting it there exactly would sometimes lose its last byte.
+    """
+    chunks = [pdf]
+    for stream in re.finditer(rb"stream\r?\n(.*?)endstream", pdf, re.S):
+        try:
+            chunks.append(zlib.decompressobj().decompress(stream.group(1)))
+        except zlib.error:
+            continue  # not a Flate stream
+    return b"\n".join(chunks)

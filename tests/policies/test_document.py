@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import zlib
-
 import pytest
 
 from policies.models import DocumentStatus
@@ -12,20 +9,9 @@ from policies.pdf import render_policy_html
 from policies.services import policy_acknowledge
 from policies.tasks import render_ips_document
 from tests.conftest import World
-from tests.policies.conftest import make_policy
+from tests.policies.conftest import make_policy, pdf_strings
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_strings(pdf: bytes) -> bytes:
-    """Every stream of the PDF inflated, so the text of outlines and metadata can be searched."""
-    chunks = [pdf]
-    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            chunks.append(zlib.decompress(stream.group(1)))
-        except zlib.error:
-            continue
-    return b"\n".join(chunks)
 
 
 def test_document_html_has_targets_bands_method_risk_rationale_and_acknowledgement(

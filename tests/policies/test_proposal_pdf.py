@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-import zlib
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,22 +16,11 @@ from policies.proposal_services import ProposalRequest, proposal_approve, propos
 from policies.services import TargetDraft
 from tests.conftest import World
 from tests.factories import LotFactory
-from tests.policies.conftest import make_policy
+from tests.policies.conftest import make_policy, pdf_strings
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = date(2026, 11, 26)
-
-
-def pdf_strings(pdf: bytes) -> bytes:
-    """Every stream of the PDF inflated, so metadata and outlines can be searched."""
-    chunks = [pdf]
-    for stream in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
-        try:
-            chunks.append(zlib.decompress(stream.group(1)))
-        except zlib.error:
-            continue
-    return b"\n".join(chunks)
 
 
 @pytest.fixture
