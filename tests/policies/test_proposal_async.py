@@ -24,22 +24,6 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 WAIT_SECONDS = 60
 
 
-@pytest.fixture
-def producer_on_the_workers_broker(celery_worker_on_broker: Any) -> Any:
-    """Publish where the worker listens.
-
-    Tasks run eagerly earlier in the session still acquire a producer, so the
-    app may hold a pool for the broker of that moment; the worker fixture
-    changes ``broker_url`` afterwards. Dropping the cached pools makes the next
-    publish use the worker's broker (in CI both are Redis anyway).
-    """
-    from advisory.celery import app
-
-    app._pool = None  # Celery has no public reset outside a fork
-    app.amqp._producer_pool = None
-    return celery_worker_on_broker
-
-
 def _wait_while_pending(proposal_id: int) -> str:
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
@@ -56,7 +40,7 @@ def test_a_large_household_gets_202_and_the_worker_computes_it(
     drifted: tuple[InvestmentPolicy, Lot],
     settings: Any,
     audit_trail_emptied_after: None,
-    producer_on_the_workers_broker: Any,
+    celery_worker_on_broker: Any,
 ) -> None:
     settings.PROPOSAL_ASYNC_LOT_THRESHOLD = 2  # the household has 4 lots
     api = api_as("owner")
