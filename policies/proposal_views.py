@@ -281,9 +281,8 @@ def household_proposals(request: HttpRequest, pk: int) -> HttpResponse:
         "is_client": _is_client(request),
         "has_policy": active_policy_get(household=household) is not None,
     }
-    if not context["is_client"]:
-        plans = implementation_plan_list(user=request.user, household=household)
-        context["plans"] = plans[:1] if panel else plans
+    plans = implementation_plan_list(user=request.user, household=household)  # none: clients
+    context["plans"] = plans[:1] if panel else plans
     template = "_panel.html" if panel else "household_list.html"
     return render(request, f"policies/proposals/{template}", context)
 
