@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 
+from advisory.engine.money import HUNDRED
 from advisory.engine.risk import QUESTIONS
 from policies.models import InvestmentPolicy, RebalanceMethod, ReviewFrequency
 from policies.services import (
@@ -26,7 +27,6 @@ from policies.services import (
 )
 from portfolios.templatetags.advisory_format import plain_number
 
-HUNDRED = Decimal(100)
 WEIGHT_PREFIX = "weight_"
 
 

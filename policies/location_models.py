@@ -20,9 +20,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from advisory.engine.money import ZERO
 from portfolios.models import Account, AssetClass, Household, money
-
-ZERO = Decimal("0")
 
 
 class LocationBasis(models.TextChoices):

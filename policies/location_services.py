@@ -34,6 +34,7 @@ from advisory.engine.location import (
     plan_asset_location,
 )
 from advisory.engine.location import LocationPlan as LocationAnswer
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.types import CASH_CLASS, AccountInfo
 from policies.location_models import LocationPlacement, LocationPlan
 from policies.models import InvestmentPolicy, PolicyStatus
@@ -45,8 +46,6 @@ from portfolios.snapshots import household_snapshot
 if TYPE_CHECKING:
     from advisory.models import User
 
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 NO_ACTIVE_POLICY = "This household has no active Investment Policy Statement."
 
 

@@ -23,9 +23,9 @@ from django.db.models import Q
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 
+from advisory.engine.money import ZERO
 from portfolios.models import AssetClass, Household, money, rate, unit_interval
 
-ZERO = Decimal("0")
 CRYPTO_PREFIX = "crypto_"
 
 

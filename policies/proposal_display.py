@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from advisory.engine.drift import class_label
+from advisory.engine.money import HUNDRED, ZERO
 from policies.proposal_models import (
     AuditAction,
     AuditEvent,
@@ -28,10 +29,6 @@ from policies.proposal_models import (
 from policies.proposal_services import ProposalRequest
 from portfolios.models import Account
 from portfolios.templatetags.advisory_format import chart_scale, chart_x, class_color
-
-ZERO = Decimal("0")
-HUNDRED = Decimal(100)
-
 
 # --- trades by account -----------------------------------------------------------------------
 

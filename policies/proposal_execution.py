@@ -40,6 +40,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from advisory.api_errors import ConflictError
+from advisory.engine.money import CENT, ZERO
 from policies.proposal_models import (
     AuditAction,
     HoldingTerm,
@@ -62,8 +63,6 @@ from portfolios.models import Account, Household, Lot, Transaction, TransactionK
 if TYPE_CHECKING:
     from advisory.models import User
 
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 SHORT, LONG = HoldingTerm.SHORT.value, HoldingTerm.LONG.value
 
 

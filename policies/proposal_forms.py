@@ -17,15 +17,13 @@ from typing import Any
 
 from django import forms
 
+from advisory.engine.money import CENT, HUNDRED, ZERO
 from advisory.engine.rebalance_types import Location, RebalanceMode
 from policies.proposal_models import ProposalKind
 from policies.proposal_services import TAX_OVERRIDES, ProposalRequest
 from portfolios.models import Account, Household, Security
 from portfolios.templatetags.advisory_format import plain_number
 
-HUNDRED = Decimal(100)
-ZERO = Decimal(0)
-CENT = Decimal("0.01")
 CASH_FLOW_PREFIX = "cash_flow_"
 
 MODE_CHOICES = (

@@ -22,16 +22,14 @@ tranches (``ImplementationTranche``); each tranche becomes its own proposal
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from advisory.engine.money import ZERO
 from portfolios.models import Account, Household, Security, money, price, quantity
-
-ZERO = Decimal("0")
 
 
 class ProposalKind(models.TextChoices):

@@ -26,7 +26,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -34,6 +33,7 @@ from django.utils import timezone
 
 from advisory.api_errors import DomainError
 from advisory.engine.drift import household_weights
+from advisory.engine.money import ZERO
 from advisory.engine.rebalance_types import Location, RebalanceMode, Trade
 from advisory.engine.tranches import MAX_MONTHS, MIN_MONTHS, plan_tranches
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
@@ -66,8 +66,6 @@ if TYPE_CHECKING:
     from advisory.models import User
 
 logger = logging.getLogger(__name__)
-
-ZERO = Decimal("0")
 
 
 class NothingToImplementError(DomainError):

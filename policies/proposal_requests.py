@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from advisory.engine.money import ZERO
 from advisory.engine.rebalance_types import (
     HarvestOptions,
     Location,
@@ -23,7 +24,6 @@ from advisory.engine.rebalance_types import (
 from policies.proposal_models import ProposalKind
 from portfolios.models import Account, AssetClass, Household, Security
 
-ZERO = Decimal("0")
 REQUESTABLE_KINDS = (ProposalKind.REBALANCE, ProposalKind.HARVEST)
 TAX_OVERRIDES = ("realized_st_ytd", "realized_lt_ytd", "carryforward_st", "carryforward_lt")
 

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
+from advisory.engine.money import CENT
 from advisory.models import Role
 from policies.proposal_models import (
     AuditEvent,
@@ -36,7 +37,6 @@ from portfolios.snapshots import WASH_SALE_LOOKBACK_DAYS
 if TYPE_CHECKING:
     from advisory.models import User
 
-CENT = Decimal("0.01")
 SHARE = Decimal("0.000001")
 
 

@@ -14,12 +14,11 @@ from typing import Any
 
 from rest_framework import serializers
 
+from advisory.engine.money import ZERO
 from advisory.engine.rebalance_types import Location, RebalanceMode
 from advisory.engine.tranches import MAX_MONTHS, MIN_MONTHS
 from policies.proposal_models import ProposalKind
 from policies.proposal_services import ProposalRequest, proposal_request_errors
-
-ZERO = Decimal("0")
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:

@@ -44,6 +44,7 @@ from django.utils import timezone
 from advisory.api_errors import ConflictError, DomainError
 from advisory.engine.drift import DriftReport, ips_reserve_by_account, measure_drift
 from advisory.engine.harvest import harvest_losses
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.rebalance import plan_rebalance
 from advisory.engine.rebalance_result import drift_after_trades
 from advisory.engine.rebalance_types import (
@@ -83,9 +84,6 @@ if TYPE_CHECKING:
     from advisory.models import User
 
 logger = logging.getLogger(__name__)
-
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 
 
 class NoLocationPlanError(DomainError):

@@ -34,6 +34,7 @@ from advisory.engine.drift import (
     measure_drift_from_values,
     next_due_date,
 )
+from advisory.engine.money import ZERO
 from advisory.engine.risk import QUESTIONS, profile_for_score
 from advisory.engine.types import CASH_CLASS, PolicyTargets
 from advisory.models import Role
@@ -50,7 +51,6 @@ from portfolios.models import Account, AssetClass, ClientLink, Household, Lot
 if TYPE_CHECKING:
     from advisory.models import User
 
-ZERO = Decimal("0")
 VALUE = DecimalField(max_digits=40, decimal_places=12)
 MONEY = DecimalField(max_digits=24, decimal_places=2)
 

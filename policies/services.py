@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from advisory.api_errors import ConflictError, DomainError
 from advisory.engine.drift import DriftReport
+from advisory.engine.money import ONE, ZERO
 from advisory.engine.risk import score_questionnaire
 from policies.models import (
     DocumentStatus,
@@ -52,8 +53,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ZERO = Decimal("0")
-ONE = Decimal("1")
 DEFAULT_ABS_BAND = Decimal("0.05")
 DEFAULT_REL_BAND = Decimal("0.25")
 DEFAULT_HORIZON_YEARS = 20

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.api_errors import DomainError
 from advisory.engine.drift import DriftReport, band_half_width
+from advisory.engine.money import HUNDRED
 from advisory.engine.risk import score_questionnaire, suggest_allocation
 from policies.api import document_response, eldest_age
 from policies.forms import WEIGHT_PREFIX, PolicyForm, RiskQuestionnaireForm, policy_initial
@@ -58,9 +59,6 @@ from portfolios.templatetags.advisory_format import (
     donut_arcs,
     plain_number,
 )
-
-HUNDRED = Decimal(100)
-
 
 # --- drift bars ---
 

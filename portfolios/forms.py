@@ -14,11 +14,9 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
+from advisory.engine.money import HUNDRED, ZERO
 from advisory.models import Role, User
 from portfolios.models import Account, AssetClass, Household, Lot, Person, Security
-
-ZERO = Decimal("0")
-HUNDRED = Decimal("100")
 
 
 def money_field(*, label: str, allow_negative: bool = False, **kwargs: Any) -> forms.DecimalField:

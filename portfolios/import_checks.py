@@ -18,12 +18,12 @@ from typing import Any
 from django.db.models import Max
 from django.db.models.functions import Upper
 
+from advisory.engine.money import ZERO
 from portfolios.access import households_for
 from portfolios.import_csv import CellError, Record, RowError, parse_date, parse_decimal, parse_id
 from portfolios.models import Account, Lot, PricePoint, Security, Transaction, TransactionKind
 from portfolios.selectors import security_list
 
-ZERO = Decimal("0")
 LOOKUP_CHUNK = 2000  # ids per IN (...) list, well under SQLite's variable limit
 SECURITY_KINDS = frozenset({TransactionKind.BUY, TransactionKind.SELL, TransactionKind.REINVEST})
 UNKNOWN_ACCOUNT = "Unknown account: none with this id that you may change."

@@ -14,10 +14,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from advisory.engine.money import ZERO
 from advisory.engine.types import ACCOUNT_TAX_TREATMENT, RMD_ACCOUNT_TYPES, TaxTreatment
 from advisory.models import Firm
-
-ZERO = Decimal("0")
 
 
 def money(**kwargs: object) -> models.DecimalField[Decimal, Decimal]:

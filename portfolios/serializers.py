@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
+from advisory.engine.money import ONE, ZERO
 from advisory.engine.types import TaxTreatment
 from advisory.models import Role, User
 from portfolios.access import firm_id_of, households_for, role_of
@@ -31,8 +32,6 @@ from portfolios.models import (
 )
 from portfolios.selectors import asset_class_list, security_list
 
-ZERO = Decimal("0")
-ONE = Decimal("1")
 UNIT_INTERVAL = {"min_value": ZERO, "max_value": ONE}
 NON_NEGATIVE = {"min_value": ZERO}
 SECURITY_KINDS = frozenset({TransactionKind.BUY, TransactionKind.SELL, TransactionKind.REINVEST})

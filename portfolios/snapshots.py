@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db.models import Prefetch
 
 from advisory.engine.lots import is_long_term
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.types import (
     CASH_CLASS,
     AccountInfo,
@@ -30,8 +31,6 @@ from advisory.engine.types import (
 from advisory.engine.wash_sales import WASH_SALE_WINDOW_DAYS
 from portfolios.models import Account, AssetClass, Household, Lot, Transaction
 
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 # The snapshot carries the transactions the wash-sale rule looks back on.
 WASH_SALE_LOOKBACK_DAYS = WASH_SALE_WINDOW_DAYS
 

@@ -28,6 +28,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods
 
 from advisory.api_errors import DomainError
+from advisory.engine.money import ZERO
 from advisory.engine.types import TaxTreatment
 from advisory.models import Role
 from advisory.services import household_assign
@@ -38,7 +39,6 @@ from portfolios.models import Household, Person, Security
 from portfolios.selectors import asset_class_list, household_list
 from portfolios.snapshots import HoldingRow, HouseholdSummary, household_summary
 
-ZERO = Decimal("0")
 HOUSEHOLDS_PER_PAGE = 25
 RECENT_TRANSACTIONS = 50
 CONFLICT_MESSAGE = "This could not be saved: it conflicts with the current data."

@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from advisory.engine.money import CENT, ONE, ZERO
 from advisory.engine.types import (
     CASH_CLASS,
     AccountInfo,
@@ -52,9 +53,6 @@ from advisory.engine.types import (
     TaxTreatment,
 )
 
-ZERO = Decimal(0)
-ONE = Decimal(1)
-CENT = Decimal("0.01")
 POINTS = Decimal(100)
 ONE_DECIMAL = Decimal("0.1")
 

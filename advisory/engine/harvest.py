@@ -30,6 +30,7 @@ from decimal import Decimal
 
 from advisory.engine.drift import class_label
 from advisory.engine.lots import floor_quantity
+from advisory.engine.money import ZERO
 from advisory.engine.rebalance_problem import buyable_candidates
 from advisory.engine.rebalance_result import Verdict, assemble_plan
 from advisory.engine.rebalance_types import HarvestOptions, RebalanceOptions, RebalancePlan
@@ -41,8 +42,6 @@ from advisory.engine.wash_sales import (
     find_wash_sale_blocks,
     group_label,
 )
-
-ZERO = Decimal(0)
 
 
 def _harvestable(

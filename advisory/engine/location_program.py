@@ -16,12 +16,13 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from advisory.engine.location_report import CENT, class_label
+from advisory.engine.location_report import class_label
 from advisory.engine.location_rounding import (
     largest_remainder,
     round_matrix_to_cents,
     round_rows_to_cents,
 )
+from advisory.engine.money import CENT
 from advisory.engine.types import (
     ACCOUNT_TAX_TREATMENT,
     AccountInfo,

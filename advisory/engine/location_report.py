@@ -21,9 +21,9 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse.csgraph import NegativeCycleError, shortest_path
 
+from advisory.engine.money import CENT
 from advisory.engine.types import AccountInfo, AssetClassAssumptions, TaxProfile, TaxTreatment
 
-CENT = Decimal("0.01")
 # Residual-path gains smaller than this (terminal dollars per dollar) are solver noise.
 _GAIN_TOLERANCE = 1e-9
 # Placements below this share of the household are treated as empty.

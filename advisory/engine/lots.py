@@ -31,10 +31,9 @@ from datetime import date, timedelta
 from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.types import HouseholdSnapshot, LotInfo, TaxProfile, TaxTreatment
 
-ZERO = Decimal(0)
-CENT = Decimal("0.01")
 SHARE_STEP = Decimal("0.000001")
 
 

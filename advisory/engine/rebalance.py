@@ -54,6 +54,7 @@ import numpy as np
 
 from advisory.engine.drift import class_label
 from advisory.engine.harvest import harvest_losses
+from advisory.engine.money import ZERO
 from advisory.engine.rebalance_explain import explain
 from advisory.engine.rebalance_model import Model, build_model
 from advisory.engine.rebalance_naive import naive_rebalance
@@ -93,7 +94,6 @@ __all__ = [
     "plan_tranches",
 ]
 
-ZERO = Decimal(0)
 HALF_CENT = 0.005  # dollars outside the mode that still count as meeting it
 SNAP = 1e-5  # shares: solver round-off below this is snapped to a whole share or the whole lot
 

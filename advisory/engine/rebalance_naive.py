@@ -22,6 +22,7 @@ from advisory.engine.lots import (
     holding_term,
     lot_gain,
 )
+from advisory.engine.money import ZERO
 from advisory.engine.rebalance_problem import buyable_candidates, cash_after_flow
 from advisory.engine.rebalance_result import Verdict, assemble_plan
 from advisory.engine.rebalance_types import RebalanceOptions, RebalancePlan
@@ -38,8 +39,6 @@ from advisory.engine.wash_sales import (
     blocked_lot_ids,
     find_wash_sale_blocks,
 )
-
-ZERO = Decimal(0)
 
 
 def _account_targets(account: AccountInfo, policy: PolicyTargets) -> dict[str, Decimal]:

@@ -36,6 +36,7 @@ from decimal import Decimal
 
 from advisory.engine.drift import band_half_width, class_label
 from advisory.engine.lots import baseline_gains, days_to_long_term, floor_quantity, is_long_term
+from advisory.engine.money import ZERO
 from advisory.engine.rebalance_types import Location, RebalanceMode, RebalanceOptions
 from advisory.engine.types import (
     CASH_CLASS,
@@ -52,8 +53,6 @@ from advisory.engine.wash_sales import (
     blocked_lot_ids,
     find_wash_sale_blocks,
 )
-
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from advisory.engine.lots import (
     relieve_specific,
     tax_before_and_after,
 )
+from advisory.engine.money import ZERO
 from advisory.engine.rebalance_types import RebalancePlan, Side, Trade
 from advisory.engine.types import (
     CASH_CLASS,
@@ -36,8 +37,6 @@ from advisory.engine.types import (
     TaxTreatment,
 )
 from advisory.engine.wash_sales import WashSaleBlock
-
-ZERO = Decimal(0)
 
 
 @dataclass(frozen=True)

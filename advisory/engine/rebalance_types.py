@@ -17,9 +17,8 @@ from enum import StrEnum
 
 from advisory.engine.drift import DriftReport
 from advisory.engine.lots import LotRelief, Term
+from advisory.engine.money import ZERO
 from advisory.engine.wash_sales import WashSaleBlock
-
-ZERO = Decimal(0)
 
 
 class RebalanceMode(StrEnum):

@@ -23,14 +23,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from advisory.engine.money import CENT
 from advisory.engine.tax_tables import (
     RMD_START_AGE_BEFORE_1951,
     RMD_START_AGES,
     UNIFORM_TABLE_FIRST_YEAR,
     uniform_lifetime_divisor,
 )
-
-CENT = Decimal("0.01")
 
 
 def rmd_start_age(birth_date: date) -> int:

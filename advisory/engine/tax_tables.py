@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-ZERO = Decimal(0)
+from advisory.engine.money import ZERO
 
 
 @dataclass(frozen=True)

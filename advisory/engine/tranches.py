@@ -22,10 +22,10 @@ from dataclasses import replace
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
 
-from advisory.engine.lots import CENT, SHARE_STEP, LotRelief
+from advisory.engine.lots import SHARE_STEP, LotRelief
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.rebalance_types import RebalancePlan, Trade, Tranche
 
-ZERO = Decimal(0)
 MIN_MONTHS, MAX_MONTHS = 3, 6
 
 

@@ -31,10 +31,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.types import HouseholdSnapshot, LotInfo, TaxTreatment
 
-ZERO = Decimal(0)
-CENT = Decimal("0.01")
 WASH_SALE_WINDOW_DAYS = 30
 PURCHASE_KINDS = frozenset({"buy", "reinvest"})
 

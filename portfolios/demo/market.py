@@ -29,7 +29,6 @@ from portfolios.defaults import DEFAULT_ASSET_CLASSES, AssetClassDefault, correl
 MARKET_SEED = 72
 TRADING_DAYS_PER_YEAR = 252
 OWN_NOISE = 0.002  # annual volatility of a fund's own noise around its index
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)

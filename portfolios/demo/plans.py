@@ -13,10 +13,9 @@ from decimal import ROUND_DOWN, Decimal
 
 import numpy as np
 
+from advisory.engine.money import CENT, ZERO
 from portfolios.demo.market import DemoSecurity, MarketHistory
 
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
 SIX_PLACES = Decimal("0.000001")
 RECENT_DAYS = 60  # buys this recent also appear as transactions
 

@@ -36,10 +36,11 @@ from typing import Any, Protocol
 from django import template
 from django.utils.text import slugify
 
+from advisory.engine.money import CENT
+
 register = template.Library()
 
 EM_DASH = "—"
-CENT = Decimal("0.01")
 
 # Paul Tol's "muted" scheme: distinguishable with the common colour-vision deficiencies.
 PALETTE = (
