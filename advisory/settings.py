@@ -154,6 +154,8 @@ else:
 # Email: console in development; SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "advisory <no-reply@advisory.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where links in emails sent by workers point (they have no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 _email_host = os.environ.get("EMAIL_HOST", "")
 if _email_host:
     MAILERS = {
@@ -191,6 +193,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "due-tranche-proposals": {
         "task": "policies.create_due_tranche_proposals",
         "schedule": crontab(hour=2, minute=45),
+    },
+    # After the drift scan (the packet reads its snapshots): reviews falling due, overdue ones.
+    "nightly-review-schedule": {
+        "task": "reviews.schedule",
+        "schedule": crontab(hour=3, minute=0),
     },
 }
 

@@ -290,3 +290,4 @@ from policies.proposal_models import (  # noqa: E402,F401
     ProposalLotRelief,
     ProposalTrade,
 )
+from policies.reviews.models import Review, ReviewEvent  # noqa: E402,F401

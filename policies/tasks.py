@@ -40,3 +40,4 @@ def render_ips_document(policy_id: int) -> str:
 
 
 from policies.proposal_tasks import compute_proposal, create_due_tranches  # noqa: E402,F401
+from policies.reviews.tasks import schedule_reviews, send_review_notice, send_review_to_client  # noqa: E402,F401

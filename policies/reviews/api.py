@@ -1,0 +1,114 @@
+"""REST endpoints for reviews: list, one, and one APIView per action.
+
+Reading needs the review visible (a client: their household's completed
+reviews only); start, complete and skip need ``Capability.EDIT_POLICY``;
+acknowledging needs ``Capability.ACKNOWLEDGE`` (the household's client).
+An action the state table does not allow from the current state is 409.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from policies.reviews.models import Review
+from policies.reviews.selectors import review_get, review_list
+from policies.reviews.serializers import (
+    ReviewCompleteSerializer,
+    ReviewFilterSerializer,
+    ReviewSerializer,
+    ReviewSkipSerializer,
+)
+from policies.reviews.services import (
+    review_acknowledge,
+    review_complete,
+    review_skip,
+    review_start,
+)
+from portfolios.access import Capability
+
+
+def _review_response(request: Request, review: Review) -> Response:
+    fresh = review_get(request.user, review.pk)
+    return Response(ReviewSerializer(fresh).data)
+
+
+class ReviewListView(generics.ListAPIView):
+    """Reviews of every household the caller may see, newest period first."""
+
+    serializer_class = ReviewSerializer
+    queryset = Review.objects.none()  # the schema's model; requests use get_queryset
+
+    @extend_schema(parameters=[ReviewFilterSerializer])
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Review]:
+        if getattr(self, "swagger_fake_view", False):
+            return Review.objects.none()
+        filters = ReviewFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return review_list(user=self.request.user, **filters.validated_data)
+
+
+class ReviewDetailView(APIView):
+    """One review with its checklist and the actions its state allows."""
+
+    @extend_schema(responses={200: ReviewSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(ReviewSerializer(review_get(request.user, pk)).data)
+
+
+class ReviewStartView(APIView):
+    """Scheduled -> in progress (409 from any other state)."""
+
+    @extend_schema(request=None, responses={200: ReviewSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
+        return _review_response(request, review_start(review=review, user=request.user))
+
+
+class ReviewCompleteView(APIView):
+    """In progress -> awaiting the client; 400 naming every checklist item without notes."""
+
+    @extend_schema(request=ReviewCompleteSerializer, responses={200: ReviewSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
+        body = ReviewCompleteSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        done = review_complete(
+            review=review,
+            user=request.user,
+            checklist=body.validated_data["checklist"],
+            summary=body.validated_data["summary"],
+        )
+        return _review_response(request, done)
+
+
+class ReviewSkipView(APIView):
+    """Scheduled or in progress -> skipped, with a reason (400 without)."""
+
+    @extend_schema(request=ReviewSkipSerializer, responses={200: ReviewSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
+        body = ReviewSkipSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        skipped = review_skip(review=review, user=request.user, reason=body.validated_data["reason"])
+        return _review_response(request, skipped)
+
+
+class ReviewAcknowledgeView(APIView):
+    """The household's client acknowledges a completed review (409 unless awaiting them)."""
+
+    @extend_schema(request=None, responses={200: ReviewSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        review = review_get(request.user, pk, write=Capability.ACKNOWLEDGE)
+        done = review_acknowledge(review=review, user=request.user)  # type: ignore[arg-type]
+        return _review_response(request, done)
+
