@@ -360,7 +360,12 @@ def reviews_schedule(*, as_of: date) -> ScheduleResult:
 
 
 def review_create(
-    *, household_id: int, kind: str, period: ReviewPeriod, status: str = ReviewStatus.SCHEDULED
+    *,
+    household_id: int,
+    kind: str,
+    period: ReviewPeriod,
+    status: str = ReviewStatus.SCHEDULED,
+    skip_reason: str = "",
 ) -> Review:
     """One review directly (demo data and tests); the schedule uses ``reviews_schedule``."""
     return Review.objects.create(
@@ -371,6 +376,7 @@ def review_create(
         due_on=period.due_on,
         status=status,
         checklist=empty_checklist(kind),
+        skip_reason=skip_reason,
         created_at=timezone.now(),
     )
 
