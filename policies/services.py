@@ -30,6 +30,7 @@ from advisory.api_errors import ConflictError, DomainError
 from advisory.engine.drift import DriftReport
 from advisory.engine.money import ONE, ZERO
 from advisory.engine.risk import score_questionnaire
+from policies import tasks
 from policies.models import (
     DocumentStatus,
     DriftSnapshot,
@@ -308,8 +309,6 @@ def _activate(policy: InvestmentPolicy, today: date, *, queue_work: bool) -> Non
     policy.document_status = DocumentStatus.PENDING if queue_work else DocumentStatus.NONE
     policy.save(update_fields=["status", "activated_at", "effective_date", "document_status"])
     if queue_work:
-        from policies import tasks  # tasks call services; import here to avoid the cycle
-
         policy_id, household_id = policy.pk, policy.household_id
         transaction.on_commit(lambda: tasks.render_ips_document.delay(policy_id))
         transaction.on_commit(
@@ -369,8 +368,6 @@ def policy_record_rebalance(*, household_id: int, on: date) -> None:
 def _request_document(policy: InvestmentPolicy) -> None:
     InvestmentPolicy.objects.filter(pk=policy.pk).update(document_status=DocumentStatus.PENDING)
     policy.document_status = DocumentStatus.PENDING
-    from policies import tasks
-
     policy_id = policy.pk
     transaction.on_commit(lambda: tasks.render_ips_document.delay(policy_id))
 
