@@ -8,11 +8,16 @@ An action the state table does not allow from the current state is 409.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -22,6 +27,7 @@ from policies.reviews.selectors import review_get, review_list
 from policies.reviews.serializers import (
     ReviewCompleteSerializer,
     ReviewFilterSerializer,
+    ReviewPacketSerializer,
     ReviewSerializer,
     ReviewSkipSerializer,
 )
@@ -31,7 +37,7 @@ from policies.reviews.services import (
     review_skip,
     review_start,
 )
-from portfolios.access import Capability
+from portfolios.access import Capability, household_for
 
 
 def _review_response(request: Request, review: Review) -> Response:
@@ -112,3 +118,49 @@ class ReviewAcknowledgeView(APIView):
         done = review_acknowledge(review=review, user=request.user)  # type: ignore[arg-type]
         return _review_response(request, done)
 
+
+
+def _as_of(request: Request) -> date:
+    raw = request.query_params.get("as_of")
+    today = timezone.localdate()
+    if not raw:
+        return today
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationError({"as_of": ["Use YYYY-MM-DD."]}) from None
+    if day > today:
+        raise ValidationError({"as_of": ["The packet cannot describe a day after today."]})
+    return day
+
+
+class HouseholdReviewPacketView(APIView):
+    """The review packet of a household (``?as_of=`` YYYY-MM-DD, default today)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, required=False)],
+        responses={200: ReviewPacketSerializer},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        from policies.reviews.packet import review_packet
+
+        household = household_for(request.user, pk)
+        return Response(review_packet(household, as_of=_as_of(request)))
+
+
+class ReviewPacketPdfView(APIView):
+    """The review's packet as a PDF (kept and rendered again only when what it shows changed)."""
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        from policies.reviews.packet import review_packet
+        from policies.reviews.pdf import review_pdf
+
+        review = review_get(request.user, pk)
+        today = timezone.localdate()
+        packet = review_packet(review.household, as_of=review.packet_as_of(today), review=review)
+        pdf = review_pdf(review, packet, client=False, produced_on=today)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"Review packet {review.household.name} {review.period_end:%Y-%m-%d}.pdf"
+        response["Content-Disposition"] = f'inline; filename="{name}"'
+        return response

@@ -19,4 +19,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         api.ReviewAcknowledgeView.as_view(),
         name="api-review-acknowledge",
     ),
+    path(
+        "reviews/<int:pk>/packet.pdf", api.ReviewPacketPdfView.as_view(), name="api-review-packet-pdf"
+    ),
+    path(
+        "households/<int:pk>/review-packet/",
+        api.HouseholdReviewPacketView.as_view(),
+        name="api-review-packet",
+    ),
 ]

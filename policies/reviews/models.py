@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from portfolios.models import Household
 
@@ -180,7 +181,9 @@ class Review(models.Model):
     due_notified_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     packet_pdf = models.FileField(upload_to="reviews/%Y/", blank=True)
-    packet_key = models.CharField(max_length=64, blank=True)
+    packet_key = models.CharField(max_length=64, blank=True, help_text="Hash of what the PDF shows.")
+    report_pdf = models.FileField(upload_to="reviews/%Y/", blank=True)
+    report_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ("-period_end", "household", "kind")
@@ -210,6 +213,12 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} of {self.household} ending {self.period_end}"
+
+    def packet_as_of(self, today: date) -> date:
+        """The day the packet describes: when the advisor completed it, else today."""
+        if self.completed_at is not None:
+            return min(today, timezone.localdate(self.completed_at))
+        return today
 
     def is_overdue(self, today: date) -> bool:
         """Still open (scheduled or in progress) after its due date."""

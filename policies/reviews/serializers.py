@@ -85,3 +85,45 @@ class ReviewCompleteSerializer(serializers.Serializer[Any]):
 
 class ReviewSkipSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(allow_blank=True)
+
+
+class ReturnRowSerializer(serializers.Serializer[Any]):
+    period = serializers.CharField()
+    label = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    annualised = serializers.BooleanField()
+    twr = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
+    mwr = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
+    benchmark = serializers.DecimalField(max_digits=12, decimal_places=6, allow_null=True)
+
+
+class AllocationRowSerializer(serializers.Serializer[Any]):
+    asset_class = serializers.CharField()
+    name = serializers.CharField()
+    value = serializers.DecimalField(max_digits=20, decimal_places=2)
+    weight = serializers.DecimalField(max_digits=9, decimal_places=6)
+    target = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
+
+
+class ReviewPacketSerializer(serializers.Serializer[Any]):
+    """The packet's shape for the schema (the view returns the packet dict as built)."""
+
+    household = serializers.IntegerField()
+    household_name = serializers.CharField()
+    as_of = serializers.DateField()
+    review = serializers.IntegerField(allow_null=True)
+    last_review = serializers.DictField(allow_null=True)
+    total_value = serializers.DecimalField(max_digits=20, decimal_places=2)
+    allocation = AllocationRowSerializer(many=True)
+    drift = serializers.DictField(help_text="rows (asset_class, target, current, drift, band, in_band), needs_rebalance, reason")
+    drift_at_last_review = serializers.DictField(allow_null=True)
+    returns = ReturnRowSerializer(many=True)
+    growth = serializers.ListField(child=serializers.DictField())
+    benchmark_growth = serializers.ListField(child=serializers.DictField())
+    rmds = serializers.JSONField()
+    contribution_room = serializers.JSONField()
+    stress = serializers.JSONField()
+    correlations = serializers.JSONField()
+    realized_gains = serializers.DictField(help_text="year, gains, losses, net, sales")
+    changes = serializers.DictField(help_text="policies and proposals executed since the last review")

@@ -22,4 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="review_questionnaire",
     ),
     path("reviews/<int:pk>/targets/", views.review_targets_page, name="review_targets"),
+    path("reviews/<int:pk>/packet/", views.review_packet_page, name="review_packet"),
+    path("reviews/<int:pk>/packet.pdf", views.review_packet_pdf, name="review_packet_pdf"),
+    path("reviews/<int:pk>/report.pdf", views.review_report_pdf, name="review_report"),
 ]

@@ -307,3 +307,46 @@ def portal_reviews(request: HttpRequest) -> HttpResponse:
         "policies/reviews/_portal_reviews_panel.html",
         {"reviews": reviews, "attention": attention_list(user=request.user, today=_today())},
     )
+
+
+# --- the packet --------------------------------------------------------------------------------
+
+
+def _packet_of(review: Review) -> dict[str, Any]:
+    from policies.reviews.packet import review_packet
+
+    return review_packet(review.household, as_of=review.packet_as_of(_today()), review=review)
+
+
+@login_required
+def review_packet_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The packet on a page: the same figures as the PDF and the API."""
+    from policies.reviews.pdf import packet_context
+
+    review = review_get(request.user, pk)
+    packet = _packet_of(review)
+    context = packet_context(packet, firm_id=review.household.firm_id)
+    context.update(review=review, household=review.household)
+    return render(request, "policies/reviews/packet_page.html", context)
+
+
+def _pdf_response(review: Review, *, client: bool) -> HttpResponse:
+    from policies.reviews.pdf import review_pdf
+
+    pdf = review_pdf(review, _packet_of(review), client=client, produced_on=_today())
+    what = "Quarterly report" if client else "Review packet"
+    name = f"{what} {review.household.name} {review.period_end:%Y-%m-%d}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    return response
+
+
+@login_required
+def review_packet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    return _pdf_response(review_get(request.user, pk), client=False)
+
+
+@login_required
+def review_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The client-facing report: plain language, class names, no internal codes."""
+    return _pdf_response(review_get(request.user, pk), client=True)
