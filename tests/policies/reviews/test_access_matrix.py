@@ -62,8 +62,13 @@ API = (
     Route("complete", "post", _api("complete"), EDIT, ReviewStatus.IN_PROGRESS, body=COMPLETE),
     Route("skip", "post", _api("skip"), EDIT, ReviewStatus.SCHEDULED, body={"reason": "Moved"}),
     Route("acknowledge", "post", _api("acknowledge"), ACK),
-    Route("packet JSON", "get", lambda w, r: f"/api/v1/households/{w.household.pk}/review-packet/", VIEW),
-    Route("packet PDF", "get", _api("packet.pdf"), VIEW),
+    Route(
+        "packet JSON",
+        "get",
+        lambda w, r: f"/api/v1/households/{w.household.pk}/review-packet/",
+        VIEW,
+    ),
+    Route("packet PDF", "get", lambda w, r: f"/api/v1/reviews/{r.pk}/packet.pdf", VIEW),
 )
 
 PAGES = (
@@ -76,8 +81,8 @@ PAGES = (
     Route("questionnaire", "get", _r("questionnaire"), EDIT, ReviewStatus.IN_PROGRESS),
     Route("targets", "get", _r("targets"), EDIT, ReviewStatus.IN_PROGRESS),
     Route("packet page", "get", _r("packet"), VIEW),
-    Route("packet PDF", "get", _r("packet.pdf"), VIEW),
-    Route("client report PDF", "get", _r("report.pdf"), VIEW),
+    Route("packet PDF", "get", lambda w, r: f"/reviews/{r.pk}/packet.pdf", VIEW),
+    Route("client report PDF", "get", lambda w, r: f"/reviews/{r.pk}/report.pdf", VIEW),
 )
 
 
@@ -100,7 +105,7 @@ def _review(world: World, status: str) -> Review:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", API, ids=str)
-def test_api_matrix(world: World, api_as: Any, route: Route, persona: str) -> None:
+def test_api_matrix(world: World, figures: Any, api_as: Any, route: Route, persona: str) -> None:
     review = _review(world, route.status)
     client = api_as(persona)
     answer = getattr(client, route.method)(route.path(world, review), route.body, format="json")
@@ -109,7 +114,7 @@ def test_api_matrix(world: World, api_as: Any, route: Route, persona: str) -> No
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", PAGES, ids=str)
-def test_page_matrix(world: World, client_as: Any, route: Route, persona: str) -> None:
+def test_page_matrix(world: World, figures: Any, client_as: Any, route: Route, persona: str) -> None:
     review = _review(world, route.status)
     client = client_as(persona)
     answer = getattr(client, route.method)(route.path(world, review), route.body)

@@ -2,12 +2,12 @@
 realised gains, what changed), a constant number of queries, and the PDFs kept until they change.
 
 The figures (returns, RMDs, room, stress, correlations) are the engine's and tested there;
-here a stand-in ``figures`` module returns known rows so the packet's layout can be checked.
+here a stand-in ``figures`` module (conftest) returns known rows so the packet's layout can
+be checked.
 """
 
 from __future__ import annotations
 
-import sys
 import types
 from datetime import date
 from decimal import Decimal
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from policies.models import DriftSnapshot, InvestmentPolicy
+from policies.models import DriftSnapshot
 from policies.reviews.models import Review, ReviewKind, ReviewStatus
 from policies.reviews.packet import review_packet
 from portfolios.models import Transaction, TransactionKind
@@ -27,33 +27,6 @@ from tests.policies.reviews.conftest import QUARTER_Q3, make_review, scheduled_p
 pytestmark = pytest.mark.django_db
 
 AS_OF = date(2026, 2, 1)
-
-
-@pytest.fixture
-def figures(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    module = types.ModuleType("policies.reviews.figures")
-    module.household_returns = lambda household, as_of, since=None: [  # type: ignore[attr-defined]
-        types.SimpleNamespace(
-            period="ytd", label="Year to date", start=date(2025, 12, 31), end=as_of,
-            twr=Decimal("0.0123"), mwr=Decimal("0.0119"), benchmark=Decimal("0.0100"),
-        )
-    ]
-    module.household_rmds = lambda household, year: []  # type: ignore[attr-defined]
-    module.household_contribution_room = lambda household, year: []  # type: ignore[attr-defined]
-    module.household_stress = lambda household, as_of: {  # type: ignore[attr-defined]
-        "scenarios": [{"name": "Equities -30%", "impact": Decimal("-9000"), "impact_pct": Decimal("-0.1"),
-                       "by_class": {"us_equity": Decimal("-7500")}}]
-    }
-    module.household_correlations = lambda household, as_of: [  # type: ignore[attr-defined]
-        {"asset_class": "us_bonds", "correlation": Decimal("0.31"), "median_1y": Decimal("0.05"),
-         "flagged": True, "flagged_since": date(2026, 1, 5),
-         "series": [{"day": date(2025, 10, 1), "correlation": "0.02"}, {"day": date(2026, 1, 30), "correlation": "0.31"}]}
-    ]
-    monkeypatch.setitem(sys.modules, "policies.reviews.figures", module)
-    import policies.reviews as package
-
-    monkeypatch.setattr(package, "figures", module, raising=False)
-    return module
 
 
 def test_allocation_and_drift_now_against_the_targets(world: World, figures: Any) -> None:
@@ -190,5 +163,3 @@ def test_the_api_packet_rejects_a_future_or_bad_date(world: World, figures: Any,
     assert body["as_of"] == "2026-02-01"
     assert {"allocation", "drift", "returns", "rmds", "contribution_room", "stress", "correlations"} <= set(body)
 
-
-__all__ = ["InvestmentPolicy"]
