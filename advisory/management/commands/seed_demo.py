@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from policies.demo import seed_policies
 from policies.proposals.demo import seed_proposals
+from policies.reviews.demo import seed_reviews
 from portfolios.demo import DEMO_FIRMS, DemoSeedError, SeedReport, seed_demo
 from portfolios.models import Household
 
@@ -53,6 +54,8 @@ class Command(BaseCommand):
             policies = seed_policies(households=demo_households, as_of=as_of)
             # A few draft proposals, so the approval queue has something to show.
             proposals = seed_proposals(households=demo_households, as_of=as_of)
+            # A few reviews in every state, so the review pages have something real.
+            reviews = seed_reviews(households=demo_households, as_of=as_of)
         except (ValueError, DemoSeedError) as error:
             raise CommandError(str(error)) from error
         self._summarize(report, time.perf_counter() - started)
@@ -62,6 +65,7 @@ class Command(BaseCommand):
             f"{policies.households_skipped} already had one."
         )
         self.stdout.write(f"Draft rebalance proposals: {proposals} created.")
+        self.stdout.write(f"Reviews: {reviews} created.")
 
     def _summarize(self, report: SeedReport, seconds: float) -> None:
         out = self.stdout
