@@ -326,13 +326,13 @@ def _queue_notices(notice: str, reviews: Iterable[tuple[int, int | None]]) -> No
 
 def _claim(field: str, condition: Mapping[str, Any]) -> list[tuple[int, int | None]]:
     """Reviews matching ``condition`` not yet notified in ``field``; marks them notified."""
+    pending = Review.objects.filter(**{f"{field}__isnull": True}, **condition)
+    # Locked, then marked by the same condition (no list of ids sent back to the database).
     rows = list(
-        Review.objects.select_for_update()
-        .filter(**{f"{field}__isnull": True}, **condition)
-        .values_list("pk", "household__primary_advisor_id")
+        pending.select_for_update(of=("self",)).values_list("pk", "household__primary_advisor_id")
     )
     if rows:
-        Review.objects.filter(pk__in=[pk for pk, _ in rows]).update(**{field: timezone.now()})
+        pending.update(**{field: timezone.now()})
     return rows
 
 
