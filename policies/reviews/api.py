@@ -105,7 +105,9 @@ class ReviewSkipView(APIView):
         review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
         body = ReviewSkipSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        skipped = review_skip(review=review, user=request.user, reason=body.validated_data["reason"])
+        skipped = review_skip(
+            review=review, user=request.user, reason=body.validated_data["reason"]
+        )
         return _review_response(request, skipped)
 
 
@@ -117,7 +119,6 @@ class ReviewAcknowledgeView(APIView):
         review = review_get(request.user, pk, write=Capability.ACKNOWLEDGE)
         done = review_acknowledge(review=review, user=request.user)  # type: ignore[arg-type]
         return _review_response(request, done)
-
 
 
 def _as_of(request: Request) -> date:

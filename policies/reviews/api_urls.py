@@ -20,7 +20,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api-review-acknowledge",
     ),
     path(
-        "reviews/<int:pk>/packet.pdf", api.ReviewPacketPdfView.as_view(), name="api-review-packet-pdf"
+        "reviews/<int:pk>/packet.pdf",
+        api.ReviewPacketPdfView.as_view(),
+        name="api-review-packet-pdf",
     ),
     path(
         "households/<int:pk>/review-packet/",

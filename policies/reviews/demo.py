@@ -48,7 +48,9 @@ def _moment(day: date, hour: int) -> datetime:
 def _previous_quarter(period: ReviewPeriod) -> ReviewPeriod:
     length = period.period_end - period.period_start
     start = period.period_start - length
-    return ReviewPeriod("quarterly", start, period.period_start, period.period_start + timedelta(30))
+    return ReviewPeriod(
+        "quarterly", start, period.period_start, period.period_start + timedelta(30)
+    )
 
 
 def _review(
@@ -120,7 +122,9 @@ def seed_reviews(*, households: Iterable[Household], as_of: date) -> int:
         p.household_id: p
         for p in InvestmentPolicy.objects.filter(household__in=ordered, status=PolicyStatus.ACTIVE)
     }
-    clients = dict(ClientLink.objects.filter(household__in=ordered).values_list("household_id", "user_id"))
+    clients = dict(
+        ClientLink.objects.filter(household__in=ordered).values_list("household_id", "user_id")
+    )
     reviews: list[Review] = []
     for index, household in enumerate(ordered):
         policy = policies.get(household.pk)
@@ -131,14 +135,24 @@ def seed_reviews(*, households: Iterable[Household], as_of: date) -> int:
         periods = latest_review_periods(anchor, as_of)
         client_id = clients.get(household.pk)
         for period in periods:
-            reviews.append(_review(household, period, _status(index, period, client_id, True), client_id, as_of))
+            reviews.append(
+                _review(
+                    household, period, _status(index, period, client_id, True), client_id, as_of
+                )
+            )
         quarterly = [p for p in periods if p.kind == "quarterly"]
         if quarterly:
             earlier = _previous_quarter(quarterly[0])
-            if all(p.period_start != earlier.period_start or p.kind != "quarterly" for p in periods):
-                reviews.append(_review(household, earlier, ReviewStatus.COMPLETED, client_id, as_of))
+            if all(
+                p.period_start != earlier.period_start or p.kind != "quarterly" for p in periods
+            ):
+                reviews.append(
+                    _review(household, earlier, ReviewStatus.COMPLETED, client_id, as_of)
+                )
     Review.objects.bulk_create(reviews, ignore_conflicts=True)
-    created = list(Review.objects.filter(household__in=ordered).exclude(status=ReviewStatus.SCHEDULED))
+    created = list(
+        Review.objects.filter(household__in=ordered).exclude(status=ReviewStatus.SCHEDULED)
+    )
     ReviewEvent.objects.bulk_create(_events(created))
     return len(reviews)
 
@@ -147,12 +161,53 @@ def _events(reviews: Iterable[Review]) -> list[ReviewEvent]:
     events = []
     for review in reviews:
         if review.started_at:
-            events.append(ReviewEvent(review=review, actor_id=review.started_by_id, action=ReviewAction.START, at=review.started_at, from_status="scheduled", to_status="in_progress"))
+            events.append(
+                ReviewEvent(
+                    review=review,
+                    actor_id=review.started_by_id,
+                    action=ReviewAction.START,
+                    at=review.started_at,
+                    from_status="scheduled",
+                    to_status="in_progress",
+                )
+            )
         if review.completed_at:
-            to = "awaiting_client" if review.acknowledged_at or review.status == "awaiting_client" else "completed"
-            events.append(ReviewEvent(review=review, actor_id=review.completed_by_id, action=ReviewAction.COMPLETE, at=review.completed_at, from_status="in_progress", to_status=to))
+            to = (
+                "awaiting_client"
+                if review.acknowledged_at or review.status == "awaiting_client"
+                else "completed"
+            )
+            events.append(
+                ReviewEvent(
+                    review=review,
+                    actor_id=review.completed_by_id,
+                    action=ReviewAction.COMPLETE,
+                    at=review.completed_at,
+                    from_status="in_progress",
+                    to_status=to,
+                )
+            )
         if review.acknowledged_at:
-            events.append(ReviewEvent(review=review, actor_id=review.acknowledged_by_id, action=ReviewAction.ACKNOWLEDGE, at=review.acknowledged_at, from_status="awaiting_client", to_status="completed"))
+            events.append(
+                ReviewEvent(
+                    review=review,
+                    actor_id=review.acknowledged_by_id,
+                    action=ReviewAction.ACKNOWLEDGE,
+                    at=review.acknowledged_at,
+                    from_status="awaiting_client",
+                    to_status="completed",
+                )
+            )
         if review.status == ReviewStatus.SKIPPED:
-            events.append(ReviewEvent(review=review, actor_id=review.household.primary_advisor_id, action=ReviewAction.SKIP, at=review.created_at + timedelta(days=3), from_status="scheduled", to_status="skipped", detail={"reason": review.skip_reason}))
+            events.append(
+                ReviewEvent(
+                    review=review,
+                    actor_id=review.household.primary_advisor_id,
+                    action=ReviewAction.SKIP,
+                    at=review.created_at + timedelta(days=3),
+                    from_status="scheduled",
+                    to_status="skipped",
+                    detail={"reason": review.skip_reason},
+                )
+            )
     return events

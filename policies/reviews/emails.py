@@ -48,9 +48,7 @@ def send_advisor_notice(*, user_id: int, notice: str, review_ids: Sequence[int])
     )
     if not reviews:
         return 0
-    rows = [
-        {"review": r, "url": site_url(reverse("review_detail", args=[r.pk]))} for r in reviews
-    ]
+    rows = [{"review": r, "url": site_url(reverse("review_detail", args=[r.pk]))} for r in reviews]
     context = {
         "user": user,
         "notice": notice,
@@ -64,9 +62,11 @@ def send_advisor_notice(*, user_id: int, notice: str, review_ids: Sequence[int])
 
 def send_client_request(*, review_id: int) -> int:
     """Ask each client of the household to read and acknowledge the review (no figures)."""
-    review = Review.objects.select_related("household__firm", "household__primary_advisor").filter(
-        pk=review_id, status=ReviewStatus.AWAITING_CLIENT
-    ).first()
+    review = (
+        Review.objects.select_related("household__firm", "household__primary_advisor")
+        .filter(pk=review_id, status=ReviewStatus.AWAITING_CLIENT)
+        .first()
+    )
     if review is None or review.status not in CLIENT_VISIBLE_STATUSES:
         return 0
     links = ClientLink.objects.filter(

@@ -42,7 +42,10 @@ class ChecklistForm(forms.Form):
 
     def checklist(self) -> list[dict[str, str]]:
         return [
-            {"item": row["item"], "notes": self.cleaned_data.get(f"{NOTES_PREFIX}{row['item']}", "")}
+            {
+                "item": row["item"],
+                "notes": self.cleaned_data.get(f"{NOTES_PREFIX}{row['item']}", ""),
+            }
             for row in self.rows
         ]
 

@@ -143,7 +143,9 @@ class Review(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="reviews")
     kind = models.CharField(max_length=10, choices=ReviewKind.choices)
     period_start = models.DateField()
-    period_end = models.DateField(help_text="The review date: the period looked back over ends here.")
+    period_end = models.DateField(
+        help_text="The review date: the period looked back over ends here."
+    )
     due_on = models.DateField()
     status = models.CharField(
         max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.SCHEDULED
@@ -181,7 +183,9 @@ class Review(models.Model):
     due_notified_at = models.DateTimeField(null=True, blank=True)
     overdue_notified_at = models.DateTimeField(null=True, blank=True)
     packet_pdf = models.FileField(upload_to="reviews/%Y/", blank=True)
-    packet_key = models.CharField(max_length=64, blank=True, help_text="Hash of what the PDF shows.")
+    packet_key = models.CharField(
+        max_length=64, blank=True, help_text="Hash of what the PDF shows."
+    )
     report_pdf = models.FileField(upload_to="reviews/%Y/", blank=True)
     report_key = models.CharField(max_length=64, blank=True)
 

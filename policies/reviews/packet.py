@@ -130,7 +130,13 @@ def _realized(household: Household, year: int, as_of: date) -> dict[str, Any]:
         sales=Count("id"),
     )
     gains, losses = to_cents(sums["gains"] or ZERO), to_cents(sums["losses"] or ZERO)
-    return {"year": year, "gains": gains, "losses": losses, "net": gains + losses, "sales": sums["sales"]}
+    return {
+        "year": year,
+        "gains": gains,
+        "losses": losses,
+        "net": gains + losses,
+        "sales": sums["sales"],
+    }
 
 
 def _changes(household: Household, since: date | None, as_of: date) -> dict[str, Any]:
@@ -146,7 +152,12 @@ def _changes(household: Household, since: date | None, as_of: date) -> dict[str,
     proposals = proposals.filter(executed_at__date__lte=as_of).order_by("executed_at")
     return {
         "policies": [
-            {"id": p.pk, "version": p.version, "effective_date": p.effective_date, "rationale": p.rationale}
+            {
+                "id": p.pk,
+                "version": p.version,
+                "effective_date": p.effective_date,
+                "rationale": p.rationale,
+            }
             for p in policies
         ],
         "proposals": [
@@ -242,4 +253,4 @@ def review_packet(
         "realized_gains": _realized(household, as_of.year, as_of),
         "changes": _changes(household, since, as_of),
     }
-    return plain(packet)  # type: ignore[no-any-return]
+    return dict(plain(packet))

@@ -51,7 +51,9 @@ def _scenarios(stress: Any, names: dict[str, str]) -> list[dict[str, Any]]:
     for scenario in scenarios if isinstance(scenarios, list) else []:
         by_class = scenario.get("by_class") or []
         if isinstance(by_class, dict):
-            by_class = [{"asset_class": code, "impact": impact} for code, impact in by_class.items()]
+            by_class = [
+                {"asset_class": code, "impact": impact} for code, impact in by_class.items()
+            ]
         found.append({**scenario, "by_class": _named_rows(by_class, names)})
     return found
 
@@ -67,12 +69,15 @@ def _rows(section: Any, key: str) -> list[Any]:
 def packet_context(packet: dict[str, Any], *, firm_id: int) -> dict[str, Any]:
     """What the packet page, its PDF and the client report show besides the packet itself."""
     names = firm_class_names(firm_id)
-    growth = [("Portfolio", series_of(packet.get("growth")))]
+    growth = [("Portfolio", series_of(packet.get("growth") or []))]
     if packet.get("benchmark_growth"):
-        growth.append(("IPS benchmark", series_of(packet.get("benchmark_growth"))))
+        growth.append(("IPS benchmark", series_of(packet.get("benchmark_growth") or [])))
     rows = _rows(packet.get("correlations"), "rows")
     correlation_lines = [
-        (names.get(str(row.get("asset_class")), str(row.get("asset_class"))), _correlation_series(row))
+        (
+            names.get(str(row.get("asset_class")), str(row.get("asset_class"))),
+            _correlation_series(row),
+        )
         for row in rows
         if isinstance(row, dict)
     ]
@@ -125,9 +130,7 @@ def render_html(review: Review, packet: dict[str, Any], *, client: bool, produce
     return render_to_string(f"policies/reviews/{template}", context)
 
 
-def review_pdf(
-    review: Review, packet: dict[str, Any], *, client: bool, produced_on: date
-) -> bytes:
+def review_pdf(review: Review, packet: dict[str, Any], *, client: bool, produced_on: date) -> bytes:
     """The PDF, from the kept file when nothing it shows has changed; else rendered and kept."""
     kind = "report" if client else "packet"
     stored = review.report_pdf if client else review.packet_pdf
@@ -140,7 +143,9 @@ def review_pdf(
             pass
     from weasyprint import HTML  # heavy import; only when a document is rendered
 
-    pdf: bytes = HTML(string=render_html(review, packet, client=client, produced_on=produced_on)).write_pdf()
+    pdf: bytes = HTML(
+        string=render_html(review, packet, client=client, produced_on=produced_on)
+    ).write_pdf()
     old = stored.name if stored else ""
     stored.save(f"review-{review.pk}-{kind}.pdf", ContentFile(pdf), save=False)
     Review.objects.filter(pk=review.pk).update(**{f"{kind}_pdf": stored.name, f"{kind}_key": key})

@@ -42,7 +42,7 @@ def review_list(
     status: str | None = None,
     kind: str | None = None,
     due_before: date | None = None,
-    advisor: int | str | None = None,
+    advisor: int | None = None,
 ) -> QuerySet[Review]:
     """The reviews the user may see, filtered; newest period first."""
     reviews = _visible(user).select_related("household", "household__primary_advisor", "policy")
@@ -126,7 +126,9 @@ def attention_list(*, user: Any, today: date, limit: int = 20) -> list[Attention
     role = role_of(user)
     if role == Role.CLIENT:
         reviews = _visible(user).filter(status=ReviewStatus.AWAITING_CLIENT)
-        return [AttentionItem(r, "awaiting_you") for r in reviews.select_related("household")[:limit]]
+        return [
+            AttentionItem(r, "awaiting_you") for r in reviews.select_related("household")[:limit]
+        ]
     if not has_capability(user, Capability.EDIT_POLICY):
         return []
     households = households_for(user, write=Capability.EDIT_POLICY)
@@ -157,8 +159,8 @@ class ReviewBoard:
     awaiting_client: list[Review] = field(default_factory=list)
 
 
-def review_board(*, user: Any, today: date, advisor: int | str | None = None) -> ReviewBoard:
-    """Open reviews due this month, overdue ones and those awaiting the client (3 lists, 1 query)."""
+def review_board(*, user: Any, today: date, advisor: int | None = None) -> ReviewBoard:
+    """Open reviews due this month, overdue ones and those awaiting the client (one query)."""
     first = today.replace(day=1)
     last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     reviews = review_list(user=user, advisor=advisor).filter(
@@ -182,14 +184,16 @@ class CalendarDay:
 
 
 def review_calendar(
-    *, user: Any, month: date, advisor: int | str | None = None
+    *, user: Any, month: date, advisor: int | None = None
 ) -> list[list[CalendarDay]]:
     """The month's weeks (Monday first), each day with the reviews due on it."""
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     by_day: dict[date, list[Review]] = defaultdict(list)
-    for review in review_list(user=user, advisor=advisor).filter(
-        due_on__gte=month, due_on__lte=last
-    ).order_by("due_on", "household__name"):
+    for review in (
+        review_list(user=user, advisor=advisor)
+        .filter(due_on__gte=month, due_on__lte=last)
+        .order_by("due_on", "household__name")
+    ):
         by_day[review.due_on].append(review)
     weeks = []
     for week in calendar.Calendar().monthdatescalendar(month.year, month.month):

@@ -13,7 +13,7 @@ from policies.reviews.models import Review, ReviewKind, ReviewStatus
 
 class ChecklistRowSerializer(serializers.Serializer[Any]):
     item = serializers.CharField()
-    label = serializers.CharField(read_only=True)
+    label = serializers.CharField(read_only=True)  # type: ignore[assignment]
     notes = serializers.CharField(allow_blank=True)
 
 
@@ -89,7 +89,7 @@ class ReviewSkipSerializer(serializers.Serializer[Any]):
 
 class ReturnRowSerializer(serializers.Serializer[Any]):
     period = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     start = serializers.DateField()
     end = serializers.DateField()
     annualised = serializers.BooleanField()
@@ -116,7 +116,9 @@ class ReviewPacketSerializer(serializers.Serializer[Any]):
     last_review = serializers.DictField(allow_null=True)
     total_value = serializers.DecimalField(max_digits=20, decimal_places=2)
     allocation = AllocationRowSerializer(many=True)
-    drift = serializers.DictField(help_text="rows (asset_class, target, current, drift, band, in_band), needs_rebalance, reason")
+    drift = serializers.DictField(
+        help_text="rows (asset_class, target, current, drift, band, in_band), needs_rebalance"
+    )
     drift_at_last_review = serializers.DictField(allow_null=True)
     returns = ReturnRowSerializer(many=True)
     growth = serializers.ListField(child=serializers.DictField())
@@ -126,4 +128,6 @@ class ReviewPacketSerializer(serializers.Serializer[Any]):
     stress = serializers.JSONField()
     correlations = serializers.JSONField()
     realized_gains = serializers.DictField(help_text="year, gains, losses, net, sales")
-    changes = serializers.DictField(help_text="policies and proposals executed since the last review")
+    changes = serializers.DictField(
+        help_text="policies and proposals executed since the last review"
+    )

@@ -243,7 +243,9 @@ def review_change_targets(*, review: Review, user: User | Any, draft: PolicyDraf
     current = _locked(review)
     _require_in_progress(current, "changing the targets")
     if current.questionnaire_answers and not draft.questionnaire_answers:
-        draft = PolicyDraft(**{**draft.__dict__, "questionnaire_answers": current.questionnaire_answers})
+        draft = PolicyDraft(
+            **{**draft.__dict__, "questionnaire_answers": current.questionnaire_answers}
+        )
     policy = policy_create(household=current.household, author=_actor(user), draft=draft)
     current.policy = policy
     current.save(update_fields=["policy"])
@@ -318,17 +320,20 @@ def _queue_notices(notice: str, reviews: Iterable[tuple[int, int | None]]) -> No
         return
     from policies.reviews import tasks
 
-    for advisor_id, ids in by_advisor.items():
+    def queue(advisor_id: int, review_ids: list[int]) -> None:
         transaction.on_commit(
-            lambda a=advisor_id, r=ids: tasks.send_review_notice.delay(a, notice, r)
+            lambda: tasks.send_review_notice.delay(advisor_id, notice, review_ids)
         )
+
+    for advisor_id, ids in by_advisor.items():
+        queue(advisor_id, ids)
 
 
 def _claim(field: str, condition: Mapping[str, Any]) -> list[tuple[int, int | None]]:
     """Reviews matching ``condition`` not yet notified in ``field``; marks them notified."""
     pending = Review.objects.filter(**{f"{field}__isnull": True}, **condition)
     # Locked, then marked by the same condition (no list of ids sent back to the database).
-    rows = list(
+    rows: list[tuple[int, int | None]] = list(
         pending.select_for_update(of=("self",)).values_list("pk", "household__primary_advisor_id")
     )
     if rows:
@@ -352,7 +357,9 @@ def reviews_schedule(*, as_of: date) -> ScheduleResult:
     _queue_notices("due", _claim("due_notified_at", {"status": ReviewStatus.SCHEDULED}))
     _queue_notices(
         "overdue",
-        _claim("overdue_notified_at", {"status__in": OPEN_STATUSES, "overdue_since__isnull": False}),
+        _claim(
+            "overdue_notified_at", {"status__in": OPEN_STATUSES, "overdue_since__isnull": False}
+        ),
     )
     households = len({household_id for household_id, _ in candidates})
     logger.info("Review schedule %s: %s created, %s overdue", as_of, created, overdue)
@@ -379,4 +386,3 @@ def review_create(
         skip_reason=skip_reason,
         created_at=timezone.now(),
     )
-

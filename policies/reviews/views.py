@@ -221,8 +221,8 @@ def review_targets_page(request: HttpRequest, pk: int) -> HttpResponse:
         except DomainError as refused:
             form.add_error(None, refused.message)
         else:
-            assert changed.policy is not None
-            messages.success(request, f"IPS version {changed.policy.version} is now active.")
+            version = changed.policy.version if changed.policy else ""
+            messages.success(request, f"IPS version {version} is now active.")
             return redirect("review_detail", pk=review.pk)
     context = {"review": review, "household": household, "form": form}
     return render(request, "policies/reviews/review_targets.html", context)
@@ -233,6 +233,8 @@ def review_targets_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _advisors(request: HttpRequest) -> list[Any]:
     firm_id = firm_id_of(request.user)
+    if firm_id is None:
+        return []
     members = Membership.objects.filter(firm_id=firm_id, role__in=(Role.ADVISOR, Role.ADMIN))
     return [m.user for m in members.select_related("user").order_by("user__email")]
 
@@ -301,7 +303,9 @@ def review_calendar_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def portal_reviews(request: HttpRequest) -> HttpResponse:
     """The client portal's reviews panel (htmx): completed reviews and what awaits them."""
-    reviews = list(review_list(user=request.user)[:12]) if role_of(request.user) == Role.CLIENT else []
+    reviews = (
+        list(review_list(user=request.user)[:12]) if role_of(request.user) == Role.CLIENT else []
+    )
     return render(
         request,
         "policies/reviews/_portal_reviews_panel.html",

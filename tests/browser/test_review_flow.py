@@ -59,13 +59,17 @@ def test_an_annual_review_from_start_to_acknowledgement(
     for question in QUESTIONS:
         page.get_by_role("group", name=question.text).get_by_role("radio").nth(1).check()
     page.get_by_role("button", name="Record with the review").click()
-    expect(page.get_by_text(re.compile(r"Risk capacity \d+/100, risk tolerance \d+/100"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile(r"Risk capacity \d+/100, risk tolerance \d+/100"))
+    ).to_be_visible()
 
     # The targets change: a new IPS version with its rationale.
     page.get_by_role("link", name="Change the targets (a new IPS version)").click()
     page.get_by_label("US equity", exact=False).first.fill("35")
     page.get_by_label("US bonds", exact=False).first.fill("40")
-    page.get_by_label("Rationale", exact=False).fill("Annual review: one income, equities 40% to 35%.")
+    page.get_by_label("Rationale", exact=False).fill(
+        "Annual review: one income, equities 40% to 35%."
+    )
     shoot("02-targets")
     page.get_by_role("button", name="Activate the new version").click()
     expect(page.get_by_text("IPS version 2 is now active.")).to_be_visible()
@@ -75,13 +79,17 @@ def test_an_annual_review_from_start_to_acknowledgement(
         page.get_by_role("textbox", name=label).fill(note)
     page.get_by_role("textbox", name="Summary").fill("Equities lowered to 35%.")
     page.get_by_role("button", name="Complete the review").click()
-    expect(page.get_by_text("Every item needs notes before the review is completed.")).to_be_visible()
+    expect(
+        page.get_by_text("Every item needs notes before the review is completed.")
+    ).to_be_visible()
     shoot("03-notes-missing")
     page.get_by_role("textbox", name="Targets and security selection").fill(
         "Equities 40% to 35% (IPS v2); same index funds."
     )
     page.get_by_role("button", name="Complete the review").click()
-    expect(page.get_by_text("Review completed; the client is asked to acknowledge it.")).to_be_visible()
+    expect(
+        page.get_by_text("Review completed; the client is asked to acknowledge it.")
+    ).to_be_visible()
     expect(page.get_by_text("Awaiting client", exact=True)).to_be_visible()
     shoot("04-completed")
 
@@ -103,5 +111,6 @@ def test_an_annual_review_from_start_to_acknowledgement(
     assert review.acknowledged_by == world.user("client")
     assert review.risk_capacity_score is not None
     new = InvestmentPolicy.objects.get(household=world.household, status=PolicyStatus.ACTIVE)
-    assert review.policy == new and new.version == 2
+    assert review.policy == new
+    assert new.version == 2
     assert Review.objects.get(pk=review.pk).completed_by == world.user("owner")

@@ -76,20 +76,39 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
     module = types.ModuleType("policies.reviews.figures")
     module.household_returns = lambda household, as_of, since=None: [  # type: ignore[attr-defined]
         types.SimpleNamespace(
-            period="ytd", label="Year to date", start=date(2025, 12, 31), end=as_of,
-            twr=Decimal("0.0123"), mwr=Decimal("0.0119"), benchmark=Decimal("0.0100"),
+            period="ytd",
+            label="Year to date",
+            start=date(2025, 12, 31),
+            end=as_of,
+            twr=Decimal("0.0123"),
+            mwr=Decimal("0.0119"),
+            benchmark=Decimal("0.0100"),
         )
     ]
     module.household_rmds = lambda household, year: []  # type: ignore[attr-defined]
     module.household_contribution_room = lambda household, year: []  # type: ignore[attr-defined]
     module.household_stress = lambda household, as_of: {  # type: ignore[attr-defined]
-        "scenarios": [{"name": "Equities -30%", "impact": Decimal("-9000"), "impact_pct": Decimal("-0.1"),
-                       "by_class": {"us_equity": Decimal("-7500")}}]
+        "scenarios": [
+            {
+                "name": "Equities -30%",
+                "impact": Decimal("-9000"),
+                "impact_pct": Decimal("-0.1"),
+                "by_class": {"us_equity": Decimal("-7500")},
+            }
+        ]
     }
     module.household_correlations = lambda household, as_of: [  # type: ignore[attr-defined]
-        {"asset_class": "us_bonds", "correlation": Decimal("0.31"), "median_1y": Decimal("0.05"),
-         "flagged": True, "flagged_since": date(2026, 1, 5),
-         "series": [{"day": date(2025, 10, 1), "correlation": "0.02"}, {"day": date(2026, 1, 30), "correlation": "0.31"}]}
+        {
+            "asset_class": "us_bonds",
+            "correlation": Decimal("0.31"),
+            "median_1y": Decimal("0.05"),
+            "flagged": True,
+            "flagged_since": date(2026, 1, 5),
+            "series": [
+                {"day": date(2025, 10, 1), "correlation": "0.02"},
+                {"day": date(2026, 1, 30), "correlation": "0.31"},
+            ],
+        }
     ]
     monkeypatch.setitem(sys.modules, "policies.reviews.figures", module)
     import policies.reviews as package

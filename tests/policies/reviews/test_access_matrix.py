@@ -114,7 +114,9 @@ def test_api_matrix(world: World, figures: Any, api_as: Any, route: Route, perso
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", PAGES, ids=str)
-def test_page_matrix(world: World, figures: Any, client_as: Any, route: Route, persona: str) -> None:
+def test_page_matrix(
+    world: World, figures: Any, client_as: Any, route: Route, persona: str
+) -> None:
     review = _review(world, route.status)
     client = client_as(persona)
     answer = getattr(client, route.method)(route.path(world, review), route.body)
@@ -163,10 +165,12 @@ def test_dashboard_and_calendar(world: World, client_as: Any, persona: str, path
     )
     answer = client_as(persona).get(path)
     if persona == "anonymous":
-        assert answer.status_code == 302 and answer["Location"].startswith("/accounts/login/")
+        assert answer.status_code == 302
+        assert answer["Location"].startswith("/accounts/login/")
         return
     if persona in ("client", "other_client"):
-        assert answer.status_code == 302 and answer["Location"] == "/portal/"
+        assert answer.status_code == 302
+        assert answer["Location"] == "/portal/"
         return
     assert answer.status_code == 200
     text = answer.content.decode()

@@ -8,7 +8,6 @@ be checked.
 
 from __future__ import annotations
 
-import types
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -42,23 +41,41 @@ def test_allocation_and_drift_now_against_the_targets(world: World, figures: Any
     drift = {row["asset_class"]: row for row in packet["drift"]["rows"]}
     # US equity 25,000 / 64,600 = 38.70%: 1.30 points under its 40% target.
     assert Decimal(drift["us_equity"]["current"]).quantize(Decimal("0.0001")) == Decimal("0.3870")
-    assert packet["last_review"] is None and packet["drift_at_last_review"] is None
+    assert packet["last_review"] is None
+    assert packet["drift_at_last_review"] is None
     assert packet["returns"][0]["twr"] == "0.0123"
     assert packet["stress"]["scenarios"][0]["impact"] == "-9000"
 
 
 def test_drift_at_the_last_review_and_what_changed_since(world: World, figures: Any) -> None:
     policy = scheduled_policy(world)
-    last = make_review(world, kind=ReviewKind.QUARTERLY, period=QUARTER_Q3, status=ReviewStatus.COMPLETED)
+    last = make_review(
+        world, kind=ReviewKind.QUARTERLY, period=QUARTER_Q3, status=ReviewStatus.COMPLETED
+    )
     DriftSnapshot.objects.create(
-        household=world.household, policy=policy, computed_on=date(2025, 10, 14),
-        computed_at=timezone.now(), reason="US bonds out of band",
-        rows=[{"asset_class": "us_bonds", "target": "0.35", "current": "0.28", "drift": "-0.07",
-               "band": "0.05", "in_band": False}],
+        household=world.household,
+        policy=policy,
+        computed_on=date(2025, 10, 14),
+        computed_at=timezone.now(),
+        reason="US bonds out of band",
+        rows=[
+            {
+                "asset_class": "us_bonds",
+                "target": "0.35",
+                "current": "0.28",
+                "drift": "-0.07",
+                "band": "0.05",
+                "in_band": False,
+            }
+        ],
     )
     DriftSnapshot.objects.create(  # after the review's date: not the one shown
-        household=world.household, policy=policy, computed_on=date(2025, 10, 20),
-        computed_at=timezone.now(), reason="In band", rows=[],
+        household=world.household,
+        policy=policy,
+        computed_on=date(2025, 10, 20),
+        computed_at=timezone.now(),
+        reason="In band",
+        rows=[],
     )
     from tests.policies.conftest import make_policy
 
@@ -75,13 +92,28 @@ def test_the_years_realised_gains_and_losses(world: World, figures: Any) -> None
     scheduled_policy(world)
     account = world.household.accounts.get(name="Joint brokerage")
     vti = world.securities["VTI"]
-    for day, gain in ((date(2026, 1, 10), "1200.50"), (date(2026, 1, 20), "-300.25"), (date(2025, 12, 30), "999")):
+    for day, gain in (
+        (date(2026, 1, 10), "1200.50"),
+        (date(2026, 1, 20), "-300.25"),
+        (date(2025, 12, 30), "999"),
+    ):
         Transaction.objects.create(
-            account=account, security=vti, kind=TransactionKind.SELL, trade_date=day,
-            quantity=Decimal("1"), amount=Decimal("250"), realized_gain=Decimal(gain),
+            account=account,
+            security=vti,
+            kind=TransactionKind.SELL,
+            trade_date=day,
+            quantity=Decimal("1"),
+            amount=Decimal("250"),
+            realized_gain=Decimal(gain),
         )
     gains = review_packet(world.household, as_of=AS_OF)["realized_gains"]
-    assert gains == {"year": 2026, "gains": "1200.50", "losses": "-300.25", "net": "900.25", "sales": 2}
+    assert gains == {
+        "year": 2026,
+        "gains": "1200.50",
+        "losses": "-300.25",
+        "net": "900.25",
+        "sales": 2,
+    }
 
 
 def test_building_the_packet_does_not_grow_with_lots(
@@ -96,7 +128,11 @@ def test_building_the_packet_does_not_grow_with_lots(
         review_packet(world.household, as_of=AS_OF)
     account = world.household.accounts.get(name="Joint brokerage")
     for n in range(40):
-        LotFactory(account=account, security=world.securities["ITOT"], acquired_on=date(2024, 1, 1 + n % 28))
+        LotFactory(
+            account=account,
+            security=world.securities["ITOT"],
+            acquired_on=date(2024, 1, 1 + n % 28),
+        )
     with django_assert_num_queries(len(few.captured_queries)):
         review_packet(world.household, as_of=AS_OF)
 
@@ -118,7 +154,8 @@ def test_the_pdf_is_kept_until_what_it_shows_changes(
     monkeypatch.setattr(pdf, "render_html", counting)
     owner = client_as("owner")
     first = owner.get(f"/reviews/{review.pk}/packet.pdf")
-    assert first.status_code == 200 and first.content.startswith(b"%PDF")
+    assert first.status_code == 200
+    assert first.content.startswith(b"%PDF")
     again = owner.get(f"/reviews/{review.pk}/packet.pdf")
     assert again.content == first.content
     assert len(renders) == 1
@@ -134,7 +171,9 @@ def test_the_client_report_speaks_plainly(world: World, figures: Any) -> None:
     review = make_review(world, status=ReviewStatus.AWAITING_CLIENT)
     Review.objects.filter(pk=review.pk).update(summary="We kept your plan.")
     review.refresh_from_db()
-    html = render_html(review, review_packet(world.household, as_of=AS_OF), client=True, produced_on=AS_OF)
+    html = render_html(
+        review, review_packet(world.household, as_of=AS_OF), client=True, produced_on=AS_OF
+    )
     assert "We kept your plan." in html
     assert "US Equity" in html or world.classes["us_equity"].name in html
     for code in ("us_equity", "intl_equity", "us_bonds", "twr", "mwr"):
@@ -142,7 +181,9 @@ def test_the_client_report_speaks_plainly(world: World, figures: Any) -> None:
     assert "<polyline" not in html or "How one dollar grew" in html
 
 
-def test_the_packet_page_draws_the_correlation_chart(world: World, figures: Any, client_as: Any) -> None:
+def test_the_packet_page_draws_the_correlation_chart(
+    world: World, figures: Any, client_as: Any
+) -> None:
     scheduled_policy(world)
     review = make_review(world, status=ReviewStatus.AWAITING_CLIENT)
     page = client_as("client").get(f"/reviews/{review.pk}/packet/")
@@ -152,7 +193,9 @@ def test_the_packet_page_draws_the_correlation_chart(world: World, figures: Any,
     assert text.count("<polyline") == 1  # the bonds' correlation; no growth series given
 
 
-def test_the_api_packet_rejects_a_future_or_bad_date(world: World, figures: Any, api_as: Any) -> None:
+def test_the_api_packet_rejects_a_future_or_bad_date(
+    world: World, figures: Any, api_as: Any
+) -> None:
     scheduled_policy(world)
     url = f"/api/v1/households/{world.household.pk}/review-packet/"
     assert api_as("owner").get(url + "?as_of=2999-01-01").json() == {
@@ -161,5 +204,12 @@ def test_the_api_packet_rejects_a_future_or_bad_date(world: World, figures: Any,
     assert api_as("owner").get(url + "?as_of=soon").status_code == 400
     body = api_as("owner").get(url + "?as_of=2026-02-01").json()
     assert body["as_of"] == "2026-02-01"
-    assert {"allocation", "drift", "returns", "rmds", "contribution_room", "stress", "correlations"} <= set(body)
-
+    assert {
+        "allocation",
+        "drift",
+        "returns",
+        "rmds",
+        "contribution_room",
+        "stress",
+        "correlations",
+    } <= set(body)

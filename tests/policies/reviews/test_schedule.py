@@ -42,7 +42,10 @@ def test_the_task_run_twice_makes_one_review_per_period(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
     scheduled_policy(world)
-    with time_machine.travel(noon(date(2026, 4, 20))), django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(noon(date(2026, 4, 20))),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         first = schedule_reviews()
         second = schedule_reviews()
     assert first["created"] == 2
@@ -124,12 +127,14 @@ def test_a_completed_review_is_never_overdue(world: World) -> None:
 def test_the_schedule_takes_a_fixed_number_of_queries(
     world: World, django_assert_max_num_queries: Any
 ) -> None:
+    from policies.services import policy_create
     from tests.factories import HouseholdFactory
     from tests.policies.conftest import draft
-    from policies.services import policy_create
 
     for n in range(30):
-        household = HouseholdFactory(firm=world.firm, name=f"H{n}", primary_advisor=world.user("owner"))
+        household = HouseholdFactory(
+            firm=world.firm, name=f"H{n}", primary_advisor=world.user("owner")
+        )
         policy_create(
             household=household,
             author=None,

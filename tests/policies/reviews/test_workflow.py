@@ -1,4 +1,4 @@
-"""The review workflow through the API: transitions, notes required, the IPS it makes, the client."""
+"""The review workflow through the API: transitions, notes, the IPS it makes, the client."""
 
 from __future__ import annotations
 
@@ -42,9 +42,11 @@ def test_start_then_complete_then_the_client_acknowledges(
     [email] = mail.outbox
     assert email.to == ["client@acme.test"]
     assert "http://127.0.0.1:8000/portal/" in email.body
-    assert "$" not in email.body and "%" not in email.body
+    assert "$" not in email.body
+    assert "%" not in email.body
     html_text = re.sub(r"<[^>]+>", " ", str(email.alternatives[0][0]))
-    assert "$" not in html_text and "%" not in html_text
+    assert "$" not in html_text
+    assert "%" not in html_text
     assert "/portal/" in str(email.alternatives[0][0])
     acknowledged = api_as("client").post(_url(review, "acknowledge"))
     assert acknowledged.status_code == 200, acknowledged.json()
@@ -65,7 +67,9 @@ def test_completing_requires_notes_on_every_item(review: Review, api_as: Any) ->
     owner.post(_url(review, "start"))
     notes = [row for row in FULL_NOTES if row["item"] not in ("risk_tolerance", "drift")]
     notes.append({"item": "goals", "notes": "   "})
-    answer = owner.post(_url(review, "complete"), {"checklist": notes, "summary": ""}, format="json")
+    answer = owner.post(
+        _url(review, "complete"), {"checklist": notes, "summary": ""}, format="json"
+    )
     assert answer.status_code == 400
     body = answer.json()
     assert set(body["checklist"]) == {"goals", "risk_tolerance", "drift"}
@@ -79,7 +83,9 @@ def test_an_unknown_checklist_item_is_a_field_error(review: Review, api_as: Any)
     owner = api_as("owner")
     owner.post(_url(review, "start"))
     notes = [*FULL_NOTES, {"item": "horoscope", "notes": "Mercury in retrograde."}]
-    answer = owner.post(_url(review, "complete"), {"checklist": notes, "summary": "x"}, format="json")
+    answer = owner.post(
+        _url(review, "complete"), {"checklist": notes, "summary": "x"}, format="json"
+    )
     assert answer.status_code == 400
     assert answer.json()["checklist"] == {"horoscope": ["Not an item of this review's checklist."]}
 
@@ -118,12 +124,16 @@ def test_skipping_needs_a_reason(review: Review, api_as: Any) -> None:
     assert skipped.json()["skip_reason"] == "Met in person in March."
 
 
-def test_without_a_client_login_completing_completes(world: World, policy: Any, api_as: Any) -> None:
+def test_without_a_client_login_completing_completes(
+    world: World, policy: Any, api_as: Any
+) -> None:
     world.household.client_links.all().delete()
     review = make_review(world)
     owner = api_as("owner")
     owner.post(_url(review, "start"))
-    done = owner.post(_url(review, "complete"), {"checklist": FULL_NOTES, "summary": "ok"}, format="json")
+    done = owner.post(
+        _url(review, "complete"), {"checklist": FULL_NOTES, "summary": "ok"}, format="json"
+    )
     assert done.json()["status"] == "completed"
     assert mail.outbox == []
 
@@ -190,7 +200,8 @@ def test_the_list_filters_and_paginates(world: World, policy: Any, api_as: Any) 
     quarterly = make_review(world, kind="quarterly", period=QUARTER_Q3, status="completed")
     owner = api_as("owner")
     body = owner.get("/api/v1/reviews/").json()
-    assert body["count"] == 2 and {"next", "previous", "results"} <= set(body)
+    assert body["count"] == 2
+    assert {"next", "previous", "results"} <= set(body)
     assert [r["id"] for r in owner.get("/api/v1/reviews/?kind=quarterly").json()["results"]] == [
         quarterly.pk
     ]
@@ -204,12 +215,19 @@ def test_the_list_filters_and_paginates(world: World, policy: Any, api_as: Any) 
     assert set(bad.json()) == {"due_before", "status"}
     row = owner.get(f"/api/v1/reviews/{annual.pk}/").json()
     assert [c["item"] for c in row["checklist"]] == [
-        "goals", "risk_capacity", "risk_tolerance", "tax_accounts", "targets_selection", "drift",
+        "goals",
+        "risk_capacity",
+        "risk_tolerance",
+        "tax_accounts",
+        "targets_selection",
+        "drift",
     ]
     assert row["checklist"][0]["label"] == "Goals and time horizons"
 
 
-def test_a_client_sees_only_reviews_the_advisor_completed(world: World, policy: Any, api_as: Any) -> None:
+def test_a_client_sees_only_reviews_the_advisor_completed(
+    world: World, policy: Any, api_as: Any
+) -> None:
     from tests.policies.reviews.conftest import QUARTER_Q3
 
     make_review(world)  # scheduled: not the client's to see yet
