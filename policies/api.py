@@ -48,7 +48,6 @@ from policies.serializers import (
     risk_profile_json,
 )
 from policies.services import (
-    firm_class_names,
     policy_acknowledge,
     policy_activate,
     policy_create,
@@ -57,7 +56,8 @@ from policies.services import (
     policy_update_draft,
 )
 from portfolios.access import Capability, household_for
-from portfolios.models import ClientLink, Household, Person
+from portfolios.models import ClientLink, Household
+from portfolios.selectors import eldest_age, firm_class_names
 
 
 def _clients(household_id: int) -> list[Any]:
@@ -257,19 +257,6 @@ class RiskQuestionnaireView(APIView):
     @extend_schema(responses={200: RiskQuestionnaireSerializer})
     def get(self, request: Request) -> Response:
         return Response(questionnaire_json())
-
-
-def eldest_age(household: Household, as_of: date) -> int | None:
-    """Age on ``as_of`` of the household's eldest person with a date of birth."""
-    born = (
-        Person.objects.filter(household=household, date_of_birth__isnull=False)
-        .order_by("date_of_birth")
-        .values_list("date_of_birth", flat=True)
-        .first()
-    )
-    if born is None:
-        return None
-    return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
 
 
 class RiskProfileView(APIView):

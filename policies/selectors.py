@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest
 
+from advisory.api_errors import DomainError
 from advisory.engine.drift import (
     DriftReport,
     band_half_width,
@@ -428,3 +429,20 @@ def questionnaire_rows(answers: Mapping[str, str]) -> list[AnswerRow]:
         text = next((c.text for c in question.choices if c.id == choice_id), choice_id)
         rows.append(AnswerRow(question.category, question.text, text))
     return rows
+
+
+NO_ACTIVE_POLICY = "This household has no active Investment Policy Statement."
+
+
+class NoActivePolicyError(DomainError):
+    """Location keeps the IPS targets; without an active version there are none (400)."""
+
+    code = "no_active_policy"
+
+
+def active_policy_required(household: Household) -> InvestmentPolicy:
+    """The household's active IPS, or ``NoActivePolicyError`` (400): location and proposals."""
+    policy = active_policy_get(household=household)
+    if policy is None:
+        raise NoActivePolicyError(NO_ACTIVE_POLICY)
+    return policy

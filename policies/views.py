@@ -25,7 +25,7 @@ from advisory.api_errors import DomainError
 from advisory.engine.drift import DriftReport, band_half_width
 from advisory.engine.money import HUNDRED
 from advisory.engine.risk import score_questionnaire, suggest_allocation
-from policies.api import document_response, eldest_age
+from policies.api import document_response
 from policies.forms import WEIGHT_PREFIX, PolicyForm, RiskQuestionnaireForm, policy_initial
 from policies.models import DocumentStatus, InvestmentPolicy, PolicyStatus
 from policies.selectors import (
@@ -42,7 +42,6 @@ from policies.selectors import (
     target_rows,
 )
 from policies.services import (
-    firm_class_names,
     policy_acknowledge,
     policy_activate,
     policy_create,
@@ -52,6 +51,7 @@ from policies.services import (
 )
 from portfolios.access import Capability, has_capability, household_for
 from portfolios.models import Household
+from portfolios.selectors import eldest_age, firm_class_names
 from portfolios.templatetags.advisory_format import (
     chart_scale,
     chart_x,

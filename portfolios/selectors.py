@@ -159,3 +159,22 @@ def transaction_list(
     if since is not None:
         transactions = transactions.filter(trade_date__gte=since)
     return transactions.select_related("security")
+
+
+def firm_class_names(firm_id: int) -> dict[str, str]:
+    """The firm's asset class codes and names, in the firm's order."""
+    rows = AssetClass.objects.filter(firm_id=firm_id).order_by("sort_order", "code")
+    return dict(rows.values_list("code", "name"))
+
+
+def eldest_age(household: Household, as_of: date) -> int | None:
+    """Age on ``as_of`` of the household's eldest person with a date of birth."""
+    born = (
+        Person.objects.filter(household=household, date_of_birth__isnull=False)
+        .order_by("date_of_birth")
+        .values_list("date_of_birth", flat=True)
+        .first()
+    )
+    if born is None:
+        return None
+    return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))

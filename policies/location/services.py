@@ -38,29 +38,17 @@ from advisory.engine.money import CENT, ZERO
 from advisory.engine.types import CASH_CLASS, AccountInfo
 from policies.location.models import LocationPlacement, LocationPlan
 from policies.models import InvestmentPolicy, PolicyStatus
-from policies.selectors import active_policy_get, policy_targets_of
-from policies.services import firm_class_names
+from policies.selectors import (
+    active_policy_required,
+    policy_targets_of,
+)
+from portfolios.locks import lock_household
 from portfolios.models import AssetClass, Household
+from portfolios.selectors import firm_class_names
 from portfolios.snapshots import household_snapshot
 
 if TYPE_CHECKING:
     from advisory.models import User
-
-NO_ACTIVE_POLICY = "This household has no active Investment Policy Statement."
-
-
-class NoActivePolicyError(DomainError):
-    """Location keeps the IPS targets; without an active version there are none (400)."""
-
-    code = "no_active_policy"
-
-
-def active_policy_required(household: Household) -> InvestmentPolicy:
-    """The household's active IPS, or ``NoActivePolicyError`` (400): location and proposals."""
-    policy = active_policy_get(household=household)
-    if policy is None:
-        raise NoActivePolicyError(NO_ACTIVE_POLICY)
-    return policy
 
 
 class InfeasiblePlanError(DomainError):
@@ -241,7 +229,7 @@ def location_plan_save(
     if not answer.feasible:
         reason = answer.binding[0].message if answer.binding else answer.summary
         raise InfeasiblePlanError(f"No placement fits, so there is no plan to save. {reason}")
-    Household.objects.select_for_update().get(pk=household.pk)
+    lock_household(household.pk)
     still_active = InvestmentPolicy.objects.filter(
         pk=result.policy.pk, status=PolicyStatus.ACTIVE
     ).exists()

@@ -34,9 +34,9 @@ from policies.location.services import (
     location_plan_compute,
     location_plan_save,
 )
-from policies.services import firm_class_names
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
+from portfolios.selectors import firm_class_names
 
 ZERO = Decimal("0.00")
 

@@ -46,6 +46,7 @@ from policies.proposals.models import (
     AuditAction,
     HoldingTerm,
     Proposal,
+    ProposalAction,
     ProposalKind,
     ProposalStatus,
     ProposalTrade,
@@ -59,6 +60,7 @@ from policies.proposals.services import (
     require_status,
 )
 from policies.services import policy_record_rebalance
+from portfolios.locks import lock_household
 from portfolios.models import Account, Household, Lot, Transaction, TransactionKind
 
 if TYPE_CHECKING:
@@ -168,7 +170,7 @@ def _book_purchase(proposal: Proposal, trade: ProposalTrade, booking: Booking) -
 
 def _lock_book(proposal: Proposal) -> tuple[Proposal, list[ProposalTrade], Booking]:
     """Lock household, proposal, accounts and the lots to relieve (in that order)."""
-    Household.objects.select_for_update().only("pk").get(pk=proposal.household_id)
+    lock_household(proposal.household_id)
     current = proposal_for_update(pk=proposal.pk)
     trades = list(
         ProposalTrade.objects.filter(proposal=current)
@@ -239,7 +241,7 @@ def proposal_execute(*, proposal: Proposal, user: User | Any) -> Proposal:
     below zero; nothing is written then.
     """
     current, trades, booking = _lock_book(proposal)
-    require_status(current, (ProposalStatus.APPROVED,), "executed")
+    require_status(current, ProposalAction.EXECUTE)
     require_fresh(current)
     cash_before = dict(booking.cash)
     _book_cash_flows(current, booking)

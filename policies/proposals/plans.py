@@ -37,7 +37,6 @@ from advisory.engine.money import ZERO
 from advisory.engine.rebalance.tranches import MAX_MONTHS, MIN_MONTHS, plan_tranches
 from advisory.engine.rebalance.types import Location, RebalanceMode, Trade
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
-from policies.location.services import active_policy_required
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
 from policies.proposals.models import (
@@ -60,7 +59,8 @@ from policies.proposals.services import (
     run_engine,
     store_plan,
 )
-from policies.selectors import policy_targets_of
+from policies.selectors import active_policy_required, policy_targets_of
+from portfolios.locks import lock_household
 from portfolios.models import Household
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def implementation_plan_create(
     if errors:
         raise DomainError("The implementation plan request is not valid.", field_errors=errors)
     policy = active_policy_required(household)
-    Household.objects.select_for_update().only("pk").get(pk=household.pk)
+    lock_household(household.pk)
     _, snapshot = engine_snapshot(household=household, request=request, policy=policy, as_of=as_of)
     full = run_engine(
         household=household, snapshot=snapshot, request=request, targets=policy_targets_of(policy)

@@ -54,21 +54,24 @@ from advisory.engine.rebalance.types import (
 )
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from advisory.engine.wash_sales import WashSaleBlock
+from policies.drift import drift_rows_json
 from policies.location.services import (
-    active_policy_required,
     current_location_plan_targets,
 )
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
 from policies.proposals.models import (
+    PROPOSAL_TRANSITIONS,
     AuditAction,
     AuditEvent,
     ImplementationPlan,
     Proposal,
+    ProposalAction,
     ProposalKind,
     ProposalLotRelief,
     ProposalStatus,
     ProposalTrade,
+    proposal_may,
 )
 from policies.proposals.request import (
     TAX_OVERRIDES,
@@ -76,8 +79,7 @@ from policies.proposals.request import (
     proposal_request_errors,
 )
 from policies.proposals.selectors import book_fingerprint, proposal_for_update
-from policies.selectors import policy_targets_of
-from policies.services import drift_rows_json
+from policies.selectors import active_policy_required, policy_targets_of
 from portfolios.models import Household, Lot
 from portfolios.snapshots import household_snapshot
 
@@ -434,12 +436,13 @@ def proposal_compute(*, proposal_id: int) -> str:
 # --- approve and reject -----------------------------------------------------------------------
 
 
-def require_status(proposal: Proposal, allowed: tuple[str, ...], action: str) -> None:
-    if proposal.status not in allowed:
-        words = " or ".join(allowed)
+def require_status(proposal: Proposal, action: ProposalAction) -> None:
+    """409 unless the transition table lets ``action`` start from the proposal's status."""
+    if not proposal_may(action, proposal.status):
+        words = " or ".join(PROPOSAL_TRANSITIONS[action])
         article = "an" if words[:1] in "aeiou" else "a"
         raise ProposalStateError(
-            f"Only {article} {words} proposal can be {action}; this one is {proposal.status}."
+            f"Only {article} {words} proposal can be {action.label}; this one is {proposal.status}."
         )
 
 
@@ -466,7 +469,7 @@ def require_fresh(proposal: Proposal) -> None:
 def proposal_approve(*, proposal: Proposal, user: User | Any) -> Proposal:
     """Approve a draft (409 if it is not one, or if it is stale). Two at once: one wins."""
     current = proposal_for_update(pk=proposal.pk)
-    require_status(current, (ProposalStatus.DRAFT,), "approved")
+    require_status(current, ProposalAction.APPROVE)
     require_fresh(current)
     current.status = ProposalStatus.APPROVED
     current.approved_by = user
@@ -487,7 +490,7 @@ def proposal_approve(*, proposal: Proposal, user: User | Any) -> Proposal:
 def proposal_reject(*, proposal: Proposal, user: User | Any, reason: str = "") -> Proposal:
     """Reject a draft or an approved proposal (409 otherwise); ``reason`` is kept."""
     current = proposal_for_update(pk=proposal.pk)
-    require_status(current, (ProposalStatus.DRAFT, ProposalStatus.APPROVED), "rejected")
+    require_status(current, ProposalAction.REJECT)
     before = current.status
     current.status = ProposalStatus.REJECTED
     current.rejected_by = user

@@ -49,8 +49,10 @@ from policies.proposals.forms import (
 from policies.proposals.models import (
     ImplementationTranche,
     Proposal,
+    ProposalAction,
     ProposalKind,
     ProposalStatus,
+    proposal_may,
 )
 from policies.proposals.orders import ORDERABLE, orders_csv
 from policies.proposals.pdf import render_proposal_pdf
@@ -72,9 +74,9 @@ from policies.proposals.services import (
     require_fresh,
 )
 from policies.selectors import active_policy_get
-from policies.services import firm_class_names
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
+from portfolios.selectors import firm_class_names
 
 STALE_MESSAGE = "The household changed since this proposal was computed; compute a new one."
 RECENT_ON_PANEL = 5
@@ -179,9 +181,9 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         can_act=can_act,
         stale=stale,
-        can_approve=can_act and not stale and proposal.status == ProposalStatus.DRAFT,
-        can_reject=can_act and proposal.status in (ProposalStatus.DRAFT, ProposalStatus.APPROVED),
-        can_execute=can_act and not stale and proposal.status == ProposalStatus.APPROVED,
+        can_approve=can_act and not stale and proposal_may(ProposalAction.APPROVE, proposal.status),
+        can_reject=can_act and proposal_may(ProposalAction.REJECT, proposal.status),
+        can_execute=can_act and not stale and proposal_may(ProposalAction.EXECUTE, proposal.status),
         can_download_orders=not _is_client(request) and proposal.status in ORDERABLE,
         can_propose_again=can_act and proposal.kind != ProposalKind.TRANCHE,
     )

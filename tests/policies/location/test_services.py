@@ -14,12 +14,12 @@ from advisory.engine.location import LocationBasis, LocationOptions
 from policies.location.models import LocationPlacement, LocationPlan
 from policies.location.services import (
     InfeasiblePlanError,
-    NoActivePolicyError,
     current_location_plan_get,
     current_location_plan_targets,
     location_plan_compute,
     location_plan_save,
 )
+from policies.selectors import NoActivePolicyError
 from policies.services import policy_create
 from tests.conftest import World
 from tests.policies.conftest import draft, make_policy
