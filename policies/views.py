@@ -25,6 +25,8 @@ from advisory.api_errors import DomainError
 from advisory.engine.drift import DriftReport, band_half_width
 from advisory.engine.money import HUNDRED
 from advisory.engine.risk import score_questionnaire, suggest_allocation
+from advisory.lib.charts import chart_scale, chart_x, class_color, donut_arcs
+from advisory.lib.format import plain_number
 from policies.api import document_response
 from policies.forms import WEIGHT_PREFIX, PolicyForm, RiskQuestionnaireForm, policy_initial
 from policies.models import DocumentStatus, InvestmentPolicy, PolicyStatus
@@ -52,13 +54,6 @@ from policies.services import (
 from portfolios.access import Capability, has_capability, household_for
 from portfolios.models import Household
 from portfolios.selectors import eldest_age, firm_class_names
-from portfolios.templatetags.advisory_format import (
-    chart_scale,
-    chart_x,
-    class_color,
-    donut_arcs,
-    plain_number,
-)
 
 # --- drift bars ---
 

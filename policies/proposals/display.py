@@ -16,6 +16,7 @@ from typing import Any
 
 from advisory.engine.drift import class_label
 from advisory.engine.money import HUNDRED, ZERO
+from advisory.lib.charts import chart_scale, chart_x, class_color
 from policies.proposals.models import (
     AuditAction,
     AuditEvent,
@@ -28,7 +29,6 @@ from policies.proposals.models import (
 )
 from policies.proposals.services import ProposalRequest
 from portfolios.models import Account
-from portfolios.templatetags.advisory_format import chart_scale, chart_x, class_color
 
 # --- trades by account -----------------------------------------------------------------------
 
