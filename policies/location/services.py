@@ -36,7 +36,7 @@ from advisory.engine.location import (
 from advisory.engine.location import LocationPlan as LocationAnswer
 from advisory.engine.money import CENT, ZERO
 from advisory.engine.types import CASH_CLASS, AccountInfo
-from policies.location.models import LocationPlacement, LocationPlan
+from policies.location.models import LocationPlacement, SavedLocationPlan
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.selectors import (
     active_policy_required,
@@ -217,7 +217,7 @@ def binding_json(constraint: BindingConstraint) -> dict[str, Any]:
 @transaction.atomic
 def location_plan_save(
     *, household: Household, user: User | None, result: LocationResult
-) -> LocationPlan:
+) -> SavedLocationPlan:
     """Store a computed plan as the household's current location plan.
 
     Atomic and serialised on the household row: the previous current plan is
@@ -235,8 +235,8 @@ def location_plan_save(
     ).exists()
     if not still_active:
         raise ConflictError("The IPS changed while the plan was computed: compute it again.")
-    LocationPlan.objects.filter(household=household, is_current=True).update(is_current=False)
-    plan = LocationPlan.objects.create(
+    SavedLocationPlan.objects.filter(household=household, is_current=True).update(is_current=False)
+    plan = SavedLocationPlan.objects.create(
         household=household,
         created_by=user,
         as_of=result.as_of,
@@ -268,13 +268,13 @@ def location_plan_save(
 # --- read ------------------------------------------------------------------------------------
 
 
-def current_location_plan_get(*, household: Household) -> LocationPlan | None:
+def current_location_plan_get(*, household: Household) -> SavedLocationPlan | None:
     """The household's current saved plan with its placements loaded, or None (2 queries)."""
     placements = LocationPlacement.objects.select_related("account", "asset_class").order_by(
         "account__name", "account_id", "asset_class__sort_order", "asset_class__code"
     )
     return (
-        LocationPlan.objects.filter(household=household, is_current=True)
+        SavedLocationPlan.objects.filter(household=household, is_current=True)
         .select_related("created_by", "policy")
         .prefetch_related(Prefetch("placements", queryset=placements))
         .first()
@@ -294,6 +294,9 @@ def current_location_plan_targets(household: Household) -> dict[tuple[int, str],
             plan__household=household, plan__is_current=True
         ).values_list("account_id", "asset_class__code", "amount")
     )
-    if not rows and not LocationPlan.objects.filter(household=household, is_current=True).exists():
+    if (
+        not rows
+        and not SavedLocationPlan.objects.filter(household=household, is_current=True).exists()
+    ):
         return None
     return {(account_id, code): amount for account_id, code, amount in rows}

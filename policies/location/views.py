@@ -27,7 +27,7 @@ from advisory.engine.location import DEFAULT_CHURN_PENALTY_BP, LocationBasis, Lo
 from advisory.engine.types import ACCOUNT_TAX_TREATMENT
 from advisory.models import Role
 from policies.location.models import LocationBasis as SavedBasis
-from policies.location.models import LocationPlan
+from policies.location.models import SavedLocationPlan
 from policies.location.services import (
     LocationResult,
     current_location_plan_get,
@@ -179,7 +179,7 @@ def result_grid(result: LocationResult) -> PlacementGrid:
     return placement_grid(accounts, classes, planned, result.current)
 
 
-def saved_grid(plan: LocationPlan) -> PlacementGrid:
+def saved_grid(plan: SavedLocationPlan) -> PlacementGrid:
     placements = list(plan.placements.all())
     accounts = list(
         dict.fromkeys((p.account_id, p.account.name, p.account.account_type) for p in placements)
@@ -191,7 +191,7 @@ def saved_grid(plan: LocationPlan) -> PlacementGrid:
 
 
 def _saved_explanations(
-    household: Household, saved: LocationPlan | None
+    household: Household, saved: SavedLocationPlan | None
 ) -> list[tuple[str, dict[str, Any]]]:
     if saved is None:
         return []
