@@ -27,7 +27,7 @@ from policies.proposals.models import (
     ProposalTrade,
     TradeSide,
 )
-from policies.proposals.services import ProposalRequest
+from policies.proposals.request import ProposalRequest
 from portfolios.models import Account
 
 # --- trades by account -----------------------------------------------------------------------

@@ -52,13 +52,9 @@ from policies.proposals.models import (
     ProposalTrade,
     TradeSide,
 )
+from policies.proposals.request import ProposalRequest
 from policies.proposals.selectors import proposal_for_update
-from policies.proposals.services import (
-    ProposalRequest,
-    audit_record,
-    require_fresh,
-    require_status,
-)
+from policies.proposals.services import audit_record, require_fresh, require_status
 from policies.services import policy_record_rebalance
 from portfolios.locks import lock_household
 from portfolios.models import Account, Household, Lot, Transaction, TransactionKind
@@ -233,7 +229,7 @@ def _audit_detail(booking: Booking, cash_before: dict[int, Decimal]) -> dict[str
 
 
 @transaction.atomic
-def proposal_execute(*, proposal: Proposal, user: User | Any) -> Proposal:
+def proposal_execute(*, proposal: Proposal, user: User) -> Proposal:
     """Apply an approved proposal to the book (see the module notes); the executed proposal.
 
     409 (``ConflictError``) when it is not approved, when the household or

@@ -48,14 +48,13 @@ from policies.proposals.models import (
     ProposalKind,
     ProposalStatus,
 )
+from policies.proposals.request import ProposalRequest, proposal_request_errors
 from policies.proposals.selectors import due_tranches
 from policies.proposals.services import (
-    ProposalRequest,
     audit_record,
     engine_snapshot,
     mark_failed,
     person_or_none,
-    proposal_request_errors,
     run_engine,
     store_plan,
 )
@@ -99,7 +98,7 @@ def _plan_errors(request: ProposalRequest, months: int, start: date, as_of: date
     return errors
 
 
-def _cancel_active(household: Household, user: User | Any | None, why: str) -> None:
+def _cancel_active(household: Household, user: User | None, why: str) -> None:
     for plan in ImplementationPlan.objects.filter(
         household=household, status=ImplementationPlanStatus.ACTIVE
     ):
@@ -120,7 +119,7 @@ def _cancel_active(household: Household, user: User | Any | None, why: str) -> N
 def implementation_plan_create(
     *,
     household: Household,
-    user: User | Any | None,
+    user: User | None,
     months: int,
     start: date,
     request: ProposalRequest | None = None,

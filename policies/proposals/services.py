@@ -109,7 +109,7 @@ class StaleProposalError(ConflictError):
     code = "stale_proposal"
 
 
-def person_or_none(user: User | Any | None) -> User | None:
+def person_or_none(user: User | None) -> User | None:
     """The signed-in person behind an action; None for the system or an anonymous caller."""
     return user if getattr(user, "is_authenticated", False) else None
 
@@ -129,7 +129,7 @@ def audit_record(
     *,
     household_id: int,
     action: str,
-    actor: User | Any | None,
+    actor: User | None,
     proposal: Proposal | None = None,
     plan: ImplementationPlan | None = None,
     from_status: str = "",
@@ -340,7 +340,7 @@ def _is_large(household: Household) -> bool:
 
 @transaction.atomic
 def proposal_create(
-    *, household: Household, user: User | Any | None, request: ProposalRequest
+    *, household: Household, user: User | None, request: ProposalRequest
 ) -> Proposal:
     """A proposal for the household: computed now (``draft``), or ``pending`` for a worker.
 
@@ -466,7 +466,7 @@ def require_fresh(proposal: Proposal) -> None:
 
 
 @transaction.atomic
-def proposal_approve(*, proposal: Proposal, user: User | Any) -> Proposal:
+def proposal_approve(*, proposal: Proposal, user: User) -> Proposal:
     """Approve a draft (409 if it is not one, or if it is stale). Two at once: one wins."""
     current = proposal_for_update(pk=proposal.pk)
     require_status(current, ProposalAction.APPROVE)
@@ -487,7 +487,7 @@ def proposal_approve(*, proposal: Proposal, user: User | Any) -> Proposal:
 
 
 @transaction.atomic
-def proposal_reject(*, proposal: Proposal, user: User | Any, reason: str = "") -> Proposal:
+def proposal_reject(*, proposal: Proposal, user: User, reason: str = "") -> Proposal:
     """Reject a draft or an approved proposal (409 otherwise); ``reason`` is kept."""
     current = proposal_for_update(pk=proposal.pk)
     require_status(current, ProposalAction.REJECT)
