@@ -22,6 +22,7 @@ from rest_framework.views import APIView
 from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
 from advisory.models import Role
+from policies.location.selectors import current_location_plan_get
 from policies.location.serializers import (
     LocationRequestSerializer,
     LocationResultSerializer,
@@ -29,11 +30,7 @@ from policies.location.serializers import (
     location_result_json,
     saved_plan_json,
 )
-from policies.location.services import (
-    current_location_plan_get,
-    location_plan_compute,
-    location_plan_save,
-)
+from policies.location.services import location_plan_compute, location_plan_save
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
 

@@ -29,12 +29,8 @@ from advisory.http import AuthenticatedHttpRequest
 from advisory.models import Role
 from policies.location.models import LocationBasis as SavedBasis
 from policies.location.models import SavedLocationPlan
-from policies.location.services import (
-    LocationResult,
-    current_location_plan_get,
-    location_plan_compute,
-    location_plan_save,
-)
+from policies.location.selectors import current_location_plan_get
+from policies.location.services import LocationResult, location_plan_compute, location_plan_save
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
 from portfolios.selectors import firm_class_names

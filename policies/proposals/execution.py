@@ -42,6 +42,7 @@ from django.utils import timezone
 from advisory.api_errors import ConflictError
 from advisory.engine.money import CENT, ZERO
 from policies import tasks
+from policies.proposals.audit import audit_record
 from policies.proposals.models import (
     AuditAction,
     HoldingTerm,
@@ -54,7 +55,7 @@ from policies.proposals.models import (
 )
 from policies.proposals.request import ProposalRequest
 from policies.proposals.selectors import proposal_for_update
-from policies.proposals.services import audit_record, require_fresh, require_status
+from policies.proposals.services import require_fresh, require_status
 from policies.services import policy_record_rebalance
 from portfolios.locks import lock_household
 from portfolios.models import Account, Household, Lot, Transaction, TransactionKind

@@ -39,6 +39,8 @@ from advisory.engine.rebalance.types import Location, RebalanceMode, Trade
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
+from policies.proposals.audit import audit_record, person_or_none
+from policies.proposals.fetch import engine_snapshot
 from policies.proposals.models import (
     AuditAction,
     ImplementationPlan,
@@ -50,14 +52,7 @@ from policies.proposals.models import (
 )
 from policies.proposals.request import ProposalRequest, proposal_request_errors
 from policies.proposals.selectors import due_tranches
-from policies.proposals.services import (
-    audit_record,
-    engine_snapshot,
-    mark_failed,
-    person_or_none,
-    run_engine,
-    store_plan,
-)
+from policies.proposals.services import mark_failed, run_engine, store_plan
 from policies.selectors import active_policy_required, policy_targets_of
 from portfolios.locks import lock_household
 from portfolios.models import Household

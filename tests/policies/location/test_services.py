@@ -12,10 +12,9 @@ from django.db import IntegrityError, transaction
 from advisory.api_errors import ConflictError
 from advisory.engine.location import LocationBasis, LocationOptions
 from policies.location.models import LocationPlacement, SavedLocationPlan
+from policies.location.selectors import current_location_plan_get, current_location_plan_targets
 from policies.location.services import (
     InfeasiblePlanError,
-    current_location_plan_get,
-    current_location_plan_targets,
     location_plan_compute,
     location_plan_save,
 )
