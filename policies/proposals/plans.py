@@ -34,6 +34,7 @@ from django.utils import timezone
 from advisory.api_errors import DomainError
 from advisory.engine.drift import household_weights
 from advisory.engine.money import ZERO
+from advisory.engine.rebalance import RebalancePlan
 from advisory.engine.rebalance.tranches import MAX_MONTHS, MIN_MONTHS, plan_tranches
 from advisory.engine.rebalance.types import Location, RebalanceMode, Trade
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
@@ -111,6 +112,45 @@ def _cancel_active(household: Household, user: User | None, why: str) -> None:
 
 
 @transaction.atomic
+def _store_plan(
+    household: Household,
+    policy: InvestmentPolicy,
+    full: RebalancePlan,
+    request: ProposalRequest,
+    *,
+    user: User | None,
+    months: int,
+    start: date,
+    as_of: date,
+) -> ImplementationPlan:
+    """The plan row and its monthly tranches, split from the whole move ``full``."""
+    plan = ImplementationPlan.objects.create(
+        household=household,
+        policy=policy,
+        months=months,
+        start=start,
+        as_of=as_of,
+        created_by=person_or_none(user),
+        options=request.to_json(),
+        feasible=full.feasible,
+        short_term_gain=full.short_term_gain,
+        long_term_gain=full.long_term_gain,
+        estimated_tax=full.estimated_tax,
+        turnover=full.turnover,
+        notes=list(full.notes) + list(full.binding),
+    )
+    ImplementationTranche.objects.bulk_create(
+        ImplementationTranche(
+            plan=plan,
+            number=tranche.number,
+            due_on=tranche.due_on,
+            trades=[trade_json(t) for t in tranche.trades],
+        )
+        for tranche in plan_tranches(full, months, start)
+    )
+    return plan
+
+
 def implementation_plan_create(
     *,
     household: Household,
@@ -145,29 +185,8 @@ def implementation_plan_create(
             "There is nothing to implement: no trade moves the household nearer its IPS."
         )
     _cancel_active(household, user, "A new implementation plan replaced it.")
-    plan = ImplementationPlan.objects.create(
-        household=household,
-        policy=policy,
-        months=months,
-        start=start,
-        as_of=as_of,
-        created_by=person_or_none(user),
-        options=request.to_json(),
-        feasible=full.feasible,
-        short_term_gain=full.short_term_gain,
-        long_term_gain=full.long_term_gain,
-        estimated_tax=full.estimated_tax,
-        turnover=full.turnover,
-        notes=list(full.notes) + list(full.binding),
-    )
-    ImplementationTranche.objects.bulk_create(
-        ImplementationTranche(
-            plan=plan,
-            number=tranche.number,
-            due_on=tranche.due_on,
-            trades=[trade_json(t) for t in tranche.trades],
-        )
-        for tranche in plan_tranches(full, months, start)
+    plan = _store_plan(
+        household, policy, full, request, user=user, months=months, start=start, as_of=as_of
     )
     audit_record(
         household_id=household.pk,
