@@ -14,10 +14,10 @@ def scan_drift(as_of: str | None = None) -> dict[str, object]:
 
     Re-running it on the same day replaces that day's snapshots.
     """
-    from policies import services
+    from policies import drift
 
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
-    result = services.drift_scan(as_of=day)
+    result = drift.drift_scan(as_of=day)
     return {
         "as_of": result.as_of.isoformat(),
         "households": result.households,
@@ -29,10 +29,10 @@ def scan_drift(as_of: str | None = None) -> dict[str, object]:
 @shared_task(name="policies.refresh_household_drift")
 def refresh_household_drift(household_id: int, as_of: str | None = None) -> bool:
     """Re-measure one household's drift (after its IPS changed); whether it has an IPS."""
-    from policies import services
+    from policies import drift
 
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
-    return services.drift_scan(as_of=day, household_ids=[household_id]).with_policy == 1
+    return drift.drift_scan(as_of=day, household_ids=[household_id]).with_policy == 1
 
 
 @shared_task(name="policies.render_ips_document")

@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Prefetch
 
 from advisory.api_errors import ConflictError, DomainError
 from advisory.engine.drift import ips_reserve_by_account
@@ -36,31 +35,19 @@ from advisory.engine.location import (
 from advisory.engine.location import LocationPlan as LocationAnswer
 from advisory.engine.money import CENT, ZERO
 from advisory.engine.types import CASH_CLASS, AccountInfo
-from policies.location.models import LocationPlacement, LocationPlan
+from policies.location.models import LocationPlacement, SavedLocationPlan
 from policies.models import InvestmentPolicy, PolicyStatus
-from policies.selectors import active_policy_get, policy_targets_of
-from policies.services import firm_class_names
+from policies.selectors import (
+    active_policy_required,
+    policy_targets_of,
+)
+from portfolios.locks import lock_household
 from portfolios.models import AssetClass, Household
+from portfolios.selectors import firm_class_names
 from portfolios.snapshots import household_snapshot
 
 if TYPE_CHECKING:
     from advisory.models import User
-
-NO_ACTIVE_POLICY = "This household has no active Investment Policy Statement."
-
-
-class NoActivePolicyError(DomainError):
-    """Location keeps the IPS targets; without an active version there are none (400)."""
-
-    code = "no_active_policy"
-
-
-def active_policy_required(household: Household) -> InvestmentPolicy:
-    """The household's active IPS, or ``NoActivePolicyError`` (400): location and proposals."""
-    policy = active_policy_get(household=household)
-    if policy is None:
-        raise NoActivePolicyError(NO_ACTIVE_POLICY)
-    return policy
 
 
 class InfeasiblePlanError(DomainError):
@@ -229,7 +216,7 @@ def binding_json(constraint: BindingConstraint) -> dict[str, Any]:
 @transaction.atomic
 def location_plan_save(
     *, household: Household, user: User | None, result: LocationResult
-) -> LocationPlan:
+) -> SavedLocationPlan:
     """Store a computed plan as the household's current location plan.
 
     Atomic and serialised on the household row: the previous current plan is
@@ -241,14 +228,14 @@ def location_plan_save(
     if not answer.feasible:
         reason = answer.binding[0].message if answer.binding else answer.summary
         raise InfeasiblePlanError(f"No placement fits, so there is no plan to save. {reason}")
-    Household.objects.select_for_update().get(pk=household.pk)
+    lock_household(household.pk)
     still_active = InvestmentPolicy.objects.filter(
         pk=result.policy.pk, status=PolicyStatus.ACTIVE
     ).exists()
     if not still_active:
         raise ConflictError("The IPS changed while the plan was computed: compute it again.")
-    LocationPlan.objects.filter(household=household, is_current=True).update(is_current=False)
-    plan = LocationPlan.objects.create(
+    SavedLocationPlan.objects.filter(household=household, is_current=True).update(is_current=False)
+    plan = SavedLocationPlan.objects.create(
         household=household,
         created_by=user,
         as_of=result.as_of,
@@ -278,34 +265,3 @@ def location_plan_save(
 
 
 # --- read ------------------------------------------------------------------------------------
-
-
-def current_location_plan_get(*, household: Household) -> LocationPlan | None:
-    """The household's current saved plan with its placements loaded, or None (2 queries)."""
-    placements = LocationPlacement.objects.select_related("account", "asset_class").order_by(
-        "account__name", "account_id", "asset_class__sort_order", "asset_class__code"
-    )
-    return (
-        LocationPlan.objects.filter(household=household, is_current=True)
-        .select_related("created_by", "policy")
-        .prefetch_related(Prefetch("placements", queryset=placements))
-        .first()
-    )
-
-
-def current_location_plan_targets(household: Household) -> dict[tuple[int, str], Decimal] | None:
-    """The current plan's dollars by (account id, class code), or None without a plan.
-
-    What rebalancing with ``location="plan"`` keeps every account at. Amounts
-    are the plan's, in each account's own dollars on the plan's date; the
-    rebalancer scales each account's mix to its value on the day. An account
-    opened after the plan was saved has no entry. Two queries at most.
-    """
-    rows = list(
-        LocationPlacement.objects.filter(
-            plan__household=household, plan__is_current=True
-        ).values_list("account_id", "asset_class__code", "amount")
-    )
-    if not rows and not LocationPlan.objects.filter(household=household, is_current=True).exists():
-        return None
-    return {(account_id, code): amount for account_id, code, amount in rows}

@@ -30,6 +30,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
 from policies.proposals.execution import proposal_execute
 from policies.proposals.models import ImplementationPlan, Proposal
@@ -61,13 +62,17 @@ from portfolios.access import Capability, household_for
 CONFLICT = OpenApiResponse(description="The status does not allow it, or the household changed")
 
 
-def _proposal_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -> Response:
+def _proposal_response(
+    request: AuthenticatedRequest, pk: int, code: int = status.HTTP_200_OK
+) -> Response:
     proposal = proposal_get(user=request.user, pk=pk)
     return Response(ProposalSerializer(proposal).data, status=code)
 
 
 class HouseholdProposalsView(generics.ListAPIView):
     """The household's proposals (GET, newest first); POST requests a new one."""
+
+    request: AuthenticatedRequest
 
     serializer_class = ProposalSerializer
     queryset = Proposal.objects.none()  # the schema's model; requests use get_queryset
@@ -87,7 +92,7 @@ class HouseholdProposalsView(generics.ListAPIView):
         },
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
 
         def create() -> Response:
@@ -106,6 +111,8 @@ class HouseholdProposalsView(generics.ListAPIView):
 
 class ProposalListView(generics.ListAPIView):
     """Proposals of every household the caller may see, newest first."""
+
+    request: AuthenticatedRequest
 
     serializer_class = ProposalSerializer
     queryset = Proposal.objects.none()
@@ -136,7 +143,7 @@ class ProposalDetailView(APIView):
     """One proposal (``pending`` until a worker has computed it)."""
 
     @extend_schema(responses={200: ProposalSerializer})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return _proposal_response(request, pk)
 
 
@@ -144,7 +151,7 @@ class ProposalApproveView(APIView):
     """Approve a draft; 409 if it is not a draft or the household changed since."""
 
     @extend_schema(request=None, responses={200: ProposalSerializer, 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         proposal_approve(proposal=proposal, user=request.user)
         return _proposal_response(request, pk)
@@ -154,7 +161,7 @@ class ProposalRejectView(APIView):
     """Reject a draft or approved proposal, with an optional ``reason``; 409 otherwise."""
 
     @extend_schema(request=RejectSerializer, responses={200: ProposalSerializer, 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         body = RejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -166,7 +173,7 @@ class ProposalExecuteView(APIView):
     """Apply an approved proposal to lots, cash and transactions; 409 if stale or not approved."""
 
     @extend_schema(request=None, responses={200: ProposalSerializer, 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         proposal_execute(proposal=proposal, user=request.user)
         return _proposal_response(request, pk)
@@ -190,7 +197,7 @@ class ProposalOrdersView(APIView):
     renderer_classes = (JSONRenderer, CSVRenderer)
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR, 409: CONFLICT})
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         proposal = proposal_orders_get(user=request.user, pk=pk)
         if proposal.status not in ORDERABLE:
             raise ProposalStateError(f"A {proposal.status} proposal has no orders.")
@@ -202,6 +209,8 @@ class ProposalOrdersView(APIView):
 
 class HouseholdImplementationPlansView(generics.ListAPIView):
     """The household's implementation plans (GET); POST a new one (cancels the active one)."""
+
+    request: AuthenticatedRequest
 
     serializer_class = ImplementationPlanSerializer
     queryset = ImplementationPlan.objects.none()
@@ -220,7 +229,7 @@ class HouseholdImplementationPlansView(generics.ListAPIView):
         },
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
 
         def create() -> Response:
@@ -246,6 +255,6 @@ class ImplementationPlanDetailView(APIView):
     """One implementation plan with its tranches."""
 
     @extend_schema(responses={200: ImplementationPlanSerializer})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         plan = implementation_plan_get(user=request.user, pk=pk)
         return Response(ImplementationPlanSerializer(plan).data)

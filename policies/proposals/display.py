@@ -16,6 +16,7 @@ from typing import Any
 
 from advisory.engine.drift import class_label
 from advisory.engine.money import HUNDRED, ZERO
+from advisory.lib.charts import chart_scale, chart_x, class_color
 from policies.proposals.models import (
     AuditAction,
     AuditEvent,
@@ -26,9 +27,8 @@ from policies.proposals.models import (
     ProposalTrade,
     TradeSide,
 )
-from policies.proposals.services import ProposalRequest
+from policies.proposals.request import ProposalRequest
 from portfolios.models import Account
-from portfolios.templatetags.advisory_format import chart_scale, chart_x, class_color
 
 # --- trades by account -----------------------------------------------------------------------
 

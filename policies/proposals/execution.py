@@ -42,23 +42,22 @@ from django.utils import timezone
 from advisory.api_errors import ConflictError
 from advisory.engine.money import CENT, ZERO
 from policies import tasks
+from policies.proposals.audit import audit_record
 from policies.proposals.models import (
     AuditAction,
     HoldingTerm,
     Proposal,
+    ProposalAction,
     ProposalKind,
     ProposalStatus,
     ProposalTrade,
     TradeSide,
 )
+from policies.proposals.request import ProposalRequest
 from policies.proposals.selectors import proposal_for_update
-from policies.proposals.services import (
-    ProposalRequest,
-    audit_record,
-    require_fresh,
-    require_status,
-)
+from policies.proposals.services import require_fresh, require_status
 from policies.services import policy_record_rebalance
+from portfolios.locks import lock_household
 from portfolios.models import Account, Household, Lot, Transaction, TransactionKind
 
 if TYPE_CHECKING:
@@ -168,7 +167,7 @@ def _book_purchase(proposal: Proposal, trade: ProposalTrade, booking: Booking) -
 
 def _lock_book(proposal: Proposal) -> tuple[Proposal, list[ProposalTrade], Booking]:
     """Lock household, proposal, accounts and the lots to relieve (in that order)."""
-    Household.objects.select_for_update().only("pk").get(pk=proposal.household_id)
+    lock_household(proposal.household_id)
     current = proposal_for_update(pk=proposal.pk)
     trades = list(
         ProposalTrade.objects.filter(proposal=current)
@@ -231,7 +230,7 @@ def _audit_detail(booking: Booking, cash_before: dict[int, Decimal]) -> dict[str
 
 
 @transaction.atomic
-def proposal_execute(*, proposal: Proposal, user: User | Any) -> Proposal:
+def proposal_execute(*, proposal: Proposal, user: User) -> Proposal:
     """Apply an approved proposal to the book (see the module notes); the executed proposal.
 
     409 (``ConflictError``) when it is not approved, when the household or
@@ -239,7 +238,7 @@ def proposal_execute(*, proposal: Proposal, user: User | Any) -> Proposal:
     below zero; nothing is written then.
     """
     current, trades, booking = _lock_book(proposal)
-    require_status(current, (ProposalStatus.APPROVED,), "executed")
+    require_status(current, ProposalAction.EXECUTE)
     require_fresh(current)
     cash_before = dict(booking.cash)
     _book_cash_flows(current, booking)

@@ -47,6 +47,26 @@ class ProposalStatus(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+class ProposalAction(models.TextChoices):
+    APPROVE = "approve", "approved"
+    REJECT = "reject", "rejected"
+    EXECUTE = "execute", "executed"
+
+
+# Which statuses each action may start from: read by the services (require_status) and by
+# the pages' buttons alike, so a button is never shown for an action the service refuses.
+PROPOSAL_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    ProposalAction.APPROVE: (ProposalStatus.DRAFT,),
+    ProposalAction.REJECT: (ProposalStatus.DRAFT, ProposalStatus.APPROVED),
+    ProposalAction.EXECUTE: (ProposalStatus.APPROVED,),
+}
+
+
+def proposal_may(action: str, status: str) -> bool:
+    """Whether a proposal in ``status`` may be ``action``-ed (approve, reject, execute)."""
+    return status in PROPOSAL_TRANSITIONS[action]
+
+
 class TradeSide(models.TextChoices):
     BUY = "buy", "Buy"
     SELL = "sell", "Sell"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import csv
 import io
 
+from advisory.lib.format import plain_number
 from policies.proposals.models import Proposal, ProposalStatus, ProposalTrade, TradeSide
-from portfolios.templatetags.advisory_format import plain_number
 
 HEADER = (
     "account",

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 
 from policies.proposals.display import proposal_figures
 from policies.proposals.models import Proposal
-from policies.services import firm_class_names
+from portfolios.selectors import firm_class_names
 
 
 def render_proposal_html(proposal: Proposal, *, as_of: date) -> str:

@@ -34,12 +34,14 @@ from django.utils import timezone
 from advisory.api_errors import DomainError
 from advisory.engine.drift import household_weights
 from advisory.engine.money import ZERO
+from advisory.engine.rebalance import RebalancePlan
 from advisory.engine.rebalance.tranches import MAX_MONTHS, MIN_MONTHS, plan_tranches
 from advisory.engine.rebalance.types import Location, RebalanceMode, Trade
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
-from policies.location.services import active_policy_required
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
+from policies.proposals.audit import audit_record, person_or_none
+from policies.proposals.fetch import engine_snapshot
 from policies.proposals.models import (
     AuditAction,
     ImplementationPlan,
@@ -49,18 +51,11 @@ from policies.proposals.models import (
     ProposalKind,
     ProposalStatus,
 )
+from policies.proposals.request import ProposalRequest, proposal_request_errors
 from policies.proposals.selectors import due_tranches
-from policies.proposals.services import (
-    ProposalRequest,
-    audit_record,
-    engine_snapshot,
-    mark_failed,
-    person_or_none,
-    proposal_request_errors,
-    run_engine,
-    store_plan,
-)
-from policies.selectors import policy_targets_of
+from policies.proposals.services import mark_failed, run_engine, store_plan
+from policies.selectors import active_policy_required, policy_targets_of
+from portfolios.locks import lock_household
 from portfolios.models import Household
 
 if TYPE_CHECKING:
@@ -99,7 +94,7 @@ def _plan_errors(request: ProposalRequest, months: int, start: date, as_of: date
     return errors
 
 
-def _cancel_active(household: Household, user: User | Any | None, why: str) -> None:
+def _cancel_active(household: Household, user: User | None, why: str) -> None:
     for plan in ImplementationPlan.objects.filter(
         household=household, status=ImplementationPlanStatus.ACTIVE
     ):
@@ -117,40 +112,18 @@ def _cancel_active(household: Household, user: User | Any | None, why: str) -> N
 
 
 @transaction.atomic
-def implementation_plan_create(
-    *,
+def _store_plan(
     household: Household,
-    user: User | Any | None,
+    policy: InvestmentPolicy,
+    full: RebalancePlan,
+    request: ProposalRequest,
+    *,
+    user: User | None,
     months: int,
     start: date,
-    request: ProposalRequest | None = None,
+    as_of: date,
 ) -> ImplementationPlan:
-    """A plan to reach the active IPS in ``months`` monthly tranches, the first due on ``start``.
-
-    ``request`` carries the tranches' options (mode, restrictions, tax
-    overrides; ``as_of`` of the estimate, default today). Raises
-    ``DomainError`` (400) with field messages, ``NoActivePolicyError`` (400),
-    ``NothingToImplementError`` (400) when the household is already there.
-    The household's active plan, if any, is cancelled.
-    """
-    request = request or ProposalRequest()
-    as_of = request.as_of or timezone.localdate()
-    request = replace(request, as_of=as_of)
-    errors = _plan_errors(request, months, start, as_of)
-    errors.update(proposal_request_errors(household=household, request=request))
-    if errors:
-        raise DomainError("The implementation plan request is not valid.", field_errors=errors)
-    policy = active_policy_required(household)
-    Household.objects.select_for_update().only("pk").get(pk=household.pk)
-    _, snapshot = engine_snapshot(household=household, request=request, policy=policy, as_of=as_of)
-    full = run_engine(
-        household=household, snapshot=snapshot, request=request, targets=policy_targets_of(policy)
-    )
-    if not full.trades:
-        raise NothingToImplementError(
-            "There is nothing to implement: no trade moves the household nearer its IPS."
-        )
-    _cancel_active(household, user, "A new implementation plan replaced it.")
+    """The plan row and its monthly tranches, split from the whole move ``full``."""
     plan = ImplementationPlan.objects.create(
         household=household,
         policy=policy,
@@ -174,6 +147,46 @@ def implementation_plan_create(
             trades=[trade_json(t) for t in tranche.trades],
         )
         for tranche in plan_tranches(full, months, start)
+    )
+    return plan
+
+
+def implementation_plan_create(
+    *,
+    household: Household,
+    user: User | None,
+    months: int,
+    start: date,
+    request: ProposalRequest | None = None,
+) -> ImplementationPlan:
+    """A plan to reach the active IPS in ``months`` monthly tranches, the first due on ``start``.
+
+    ``request`` carries the tranches' options (mode, restrictions, tax
+    overrides; ``as_of`` of the estimate, default today). Raises
+    ``DomainError`` (400) with field messages, ``NoActivePolicyError`` (400),
+    ``NothingToImplementError`` (400) when the household is already there.
+    The household's active plan, if any, is cancelled.
+    """
+    request = request or ProposalRequest()
+    as_of = request.as_of or timezone.localdate()
+    request = replace(request, as_of=as_of)
+    errors = _plan_errors(request, months, start, as_of)
+    errors.update(proposal_request_errors(household=household, request=request))
+    if errors:
+        raise DomainError("The implementation plan request is not valid.", field_errors=errors)
+    policy = active_policy_required(household)
+    lock_household(household.pk)
+    _, snapshot = engine_snapshot(household=household, request=request, policy=policy, as_of=as_of)
+    full = run_engine(
+        household=household, snapshot=snapshot, request=request, targets=policy_targets_of(policy)
+    )
+    if not full.trades:
+        raise NothingToImplementError(
+            "There is nothing to implement: no trade moves the household nearer its IPS."
+        )
+    _cancel_active(household, user, "A new implementation plan replaced it.")
+    plan = _store_plan(
+        household, policy, full, request, user=user, months=months, start=start, as_of=as_of
     )
     audit_record(
         household_id=household.pk,

@@ -18,7 +18,7 @@ from advisory.engine.money import ZERO
 from advisory.engine.rebalance.tranches import MAX_MONTHS, MIN_MONTHS
 from advisory.engine.rebalance.types import Location, RebalanceMode
 from policies.proposals.models import ProposalKind
-from policies.proposals.services import ProposalRequest, proposal_request_errors
+from policies.proposals.request import ProposalRequest, proposal_request_errors
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:

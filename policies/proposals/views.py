@@ -29,13 +29,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from advisory.api_errors import DomainError
+from advisory.http import AuthenticatedHttpRequest
 from advisory.models import Role
 from policies.proposals.display import audit_lines, proposal_figures
 from policies.proposals.execution import proposal_execute
@@ -49,12 +50,15 @@ from policies.proposals.forms import (
 from policies.proposals.models import (
     ImplementationTranche,
     Proposal,
+    ProposalAction,
     ProposalKind,
     ProposalStatus,
+    proposal_may,
 )
 from policies.proposals.orders import ORDERABLE, orders_csv
 from policies.proposals.pdf import render_proposal_pdf
 from policies.proposals.plans import implementation_plan_create
+from policies.proposals.request import ProposalRequest
 from policies.proposals.selectors import (
     household_proposal_rows,
     implementation_plan_get,
@@ -64,7 +68,6 @@ from policies.proposals.selectors import (
     proposals_awaiting_approval,
 )
 from policies.proposals.services import (
-    ProposalRequest,
     StaleProposalError,
     proposal_approve,
     proposal_create,
@@ -72,22 +75,22 @@ from policies.proposals.services import (
     require_fresh,
 )
 from policies.selectors import active_policy_get
-from policies.services import firm_class_names
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
+from portfolios.selectors import firm_class_names
 
 STALE_MESSAGE = "The household changed since this proposal was computed; compute a new one."
 RECENT_ON_PANEL = 5
 
 
-def _is_client(request: HttpRequest) -> bool:
+def _is_client(request: AuthenticatedHttpRequest) -> bool:
     return role_of(request.user) == Role.CLIENT
 
 
 # --- requesting a proposal -----------------------------------------------------------------------
 
 
-def _prefill(request: HttpRequest, household: Household) -> dict[str, Any]:
+def _prefill(request: AuthenticatedHttpRequest, household: Household) -> dict[str, Any]:
     """``?from=<proposal id>``: the options of an earlier proposal of the household."""
     source = request.GET.get("from")
     if not source:
@@ -102,7 +105,7 @@ def _prefill(request: HttpRequest, household: Household) -> dict[str, Any]:
 
 
 def _request_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     form_class: type[RebalanceProposalForm] | type[HarvestProposalForm],
     template: str,
@@ -135,13 +138,13 @@ def _request_page(
 
 
 @login_required
-def proposal_new(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """'Propose rebalance': the options form; POST computes the proposal and opens it."""
     return _request_page(request, pk, RebalanceProposalForm, "policies/proposals/new.html")
 
 
 @login_required
-def proposal_harvest_new(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_harvest_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """'Harvest losses': thresholds in dollars and percent; POST computes the harvest."""
     return _request_page(request, pk, HarvestProposalForm, "policies/proposals/harvest_new.html")
 
@@ -162,7 +165,7 @@ def _staleness(proposal: Proposal) -> str:
 
 @login_required
 @require_GET
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Summary, trades by account with their lots, drift before and after, notes, audit trail.
 
     ``?fragment=status`` is the "Computing…" poll: the same fragment while
@@ -179,16 +182,16 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context.update(
         can_act=can_act,
         stale=stale,
-        can_approve=can_act and not stale and proposal.status == ProposalStatus.DRAFT,
-        can_reject=can_act and proposal.status in (ProposalStatus.DRAFT, ProposalStatus.APPROVED),
-        can_execute=can_act and not stale and proposal.status == ProposalStatus.APPROVED,
+        can_approve=can_act and not stale and proposal_may(ProposalAction.APPROVE, proposal.status),
+        can_reject=can_act and proposal_may(ProposalAction.REJECT, proposal.status),
+        can_execute=can_act and not stale and proposal_may(ProposalAction.EXECUTE, proposal.status),
         can_download_orders=not _is_client(request) and proposal.status in ORDERABLE,
         can_propose_again=can_act and proposal.kind != ProposalKind.TRANCHE,
     )
     return render(request, "policies/proposals/detail.html", context)
 
 
-def _act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def _act(request: AuthenticatedHttpRequest, pk: int, verb: str) -> HttpResponse:
     proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
     try:
         if verb == "approve":
@@ -210,21 +213,21 @@ def _act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_approve_page(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_approve_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Approve a draft (advisors on the household and admins)."""
     return _act(request, pk, "approve")
 
 
 @login_required
 @require_POST
-def proposal_reject_page(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_reject_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Reject a draft or an approved proposal, with an optional reason."""
     return _act(request, pk, "reject")
 
 
 @login_required
 @require_POST
-def proposal_execute_page(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_execute_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Execute an approved proposal: lots, cash and transactions change in the book."""
     return _act(request, pk, "execute")
 
@@ -235,7 +238,7 @@ def _file_name(proposal: Proposal, extension: str) -> str:
 
 @login_required
 @require_GET
-def proposal_orders(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_orders(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The order file for the custodian (staff only; a computed, not rejected proposal)."""
     proposal = proposal_orders_get(user=request.user, pk=pk)
     if proposal.status not in ORDERABLE:
@@ -249,7 +252,7 @@ def proposal_orders(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def proposal_document(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The proposal as a PDF for the client meeting (rendered on request: a second or so)."""
     proposal = proposal_get(user=request.user, pk=pk)
     if proposal.status in (ProposalStatus.PENDING, ProposalStatus.FAILED):
@@ -266,7 +269,7 @@ def proposal_document(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def household_proposals(request: HttpRequest, pk: int) -> HttpResponse:
+def household_proposals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The household's proposals and implementation plans, newest first.
 
     ``?fragment=panel`` is the "Rebalancing" card of the household page.
@@ -289,7 +292,7 @@ def household_proposals(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def proposal_queue(request: HttpRequest) -> HttpResponse:
+def proposal_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The firm-wide queue of proposals awaiting approval (clients: 403)."""
     if _is_client(request) or role_of(request.user) is None:
         raise PermissionDenied("The approval queue is for the firm's staff.")
@@ -304,7 +307,7 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def implementation_plan_new(request: HttpRequest, pk: int) -> HttpResponse:
+def implementation_plan_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """'Implementation plan': move to the IPS over 3-6 monthly tranches (DCA)."""
     household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
     form = ImplementationPlanForm(
@@ -337,7 +340,7 @@ def implementation_plan_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def implementation_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def implementation_plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The plan's estimate and its tranches: due dates, estimated trades, proposals made."""
     plan = implementation_plan_get(user=request.user, pk=pk)
     accounts = dict(plan.household.accounts.values_list("pk", "name"))

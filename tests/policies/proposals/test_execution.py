@@ -336,7 +336,7 @@ def test_every_state_change_is_audited_and_the_trail_is_append_only(
     body = _approve_and_execute(api, proposal_id).json()
 
     trail = [(e["action"], e["from_status"], e["to_status"], e["actor"]) for e in body["audit"]]
-    owner = world.user("owner").pk  # type: ignore[union-attr]
+    owner = world.user("owner").pk
     assert trail == [
         ("created", "", "draft", owner),
         ("approved", "draft", "approved", owner),
