@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from advisory.http import AuthenticatedRequest
 from policies.reviews.models import Review
 from policies.reviews.selectors import review_get, review_list
 from policies.reviews.serializers import (
@@ -40,7 +41,7 @@ from policies.reviews.services import (
 from portfolios.access import Capability, household_for
 
 
-def _review_response(request: Request, review: Review) -> Response:
+def _review_response(request: AuthenticatedRequest, review: Review) -> Response:
     fresh = review_get(request.user, review.pk)
     return Response(ReviewSerializer(fresh).data)
 
@@ -67,7 +68,7 @@ class ReviewDetailView(APIView):
     """One review with its checklist and the actions its state allows."""
 
     @extend_schema(responses={200: ReviewSerializer})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return Response(ReviewSerializer(review_get(request.user, pk)).data)
 
 
@@ -75,7 +76,7 @@ class ReviewStartView(APIView):
     """Scheduled -> in progress (409 from any other state)."""
 
     @extend_schema(request=None, responses={200: ReviewSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
         return _review_response(request, review_start(review=review, user=request.user))
 
@@ -84,7 +85,7 @@ class ReviewCompleteView(APIView):
     """In progress -> awaiting the client; 400 naming every checklist item without notes."""
 
     @extend_schema(request=ReviewCompleteSerializer, responses={200: ReviewSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
         body = ReviewCompleteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -101,7 +102,7 @@ class ReviewSkipView(APIView):
     """Scheduled or in progress -> skipped, with a reason (400 without)."""
 
     @extend_schema(request=ReviewSkipSerializer, responses={200: ReviewSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
         body = ReviewSkipSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -115,13 +116,13 @@ class ReviewAcknowledgeView(APIView):
     """The household's client acknowledges a completed review (409 unless awaiting them)."""
 
     @extend_schema(request=None, responses={200: ReviewSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         review = review_get(request.user, pk, write=Capability.ACKNOWLEDGE)
-        done = review_acknowledge(review=review, user=request.user)  # type: ignore[arg-type]
+        done = review_acknowledge(review=review, user=request.user)
         return _review_response(request, done)
 
 
-def _as_of(request: Request) -> date:
+def _as_of(request: AuthenticatedRequest) -> date:
     raw = request.query_params.get("as_of")
     today = timezone.localdate()
     if not raw:
@@ -142,7 +143,7 @@ class HouseholdReviewPacketView(APIView):
         parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, required=False)],
         responses={200: ReviewPacketSerializer},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         from policies.reviews.packet import review_packet
 
         household = household_for(request.user, pk)
@@ -153,7 +154,7 @@ class ReviewPacketPdfView(APIView):
     """The review's packet as a PDF (kept and rendered again only when what it shows changed)."""
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         from policies.reviews.packet import review_packet
         from policies.reviews.pdf import review_pdf
 

@@ -24,12 +24,13 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from advisory.engine.money import ZERO, to_cents
+from policies.drift import drift_rows_json
 from policies.models import DriftSnapshot, InvestmentPolicy, PolicyStatus
 from policies.proposals.models import Proposal
 from policies.reviews.models import CLIENT_VISIBLE_STATUSES, Review
 from policies.selectors import active_policies_bulk, drift_of, household_values_bulk
-from policies.services import drift_rows_json, firm_class_names
 from portfolios.models import Household, Transaction, TransactionKind
+from portfolios.selectors import firm_class_names
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 
 from policies.reviews.charts import line_chart, series_of
 from policies.reviews.models import Review
-from policies.services import firm_class_names
+from portfolios.selectors import firm_class_names
 
 US_EQUITY = "us_equity"
 

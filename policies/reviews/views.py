@@ -12,15 +12,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from advisory.api_errors import DomainError
 from advisory.engine.risk import score_questionnaire
+from advisory.http import AuthenticatedHttpRequest
 from advisory.models import Membership, Role
-from policies.api import eldest_age
 from policies.forms import PolicyForm, RiskQuestionnaireForm, policy_initial
 from policies.models import InvestmentPolicy
 from policies.reviews.forms import ChecklistForm, SkipForm
@@ -43,15 +43,15 @@ from policies.reviews.services import (
     review_start,
 )
 from policies.selectors import active_policy_get
-from policies.services import firm_class_names
 from portfolios.access import Capability, firm_id_of, has_capability, household_for, role_of
+from portfolios.selectors import eldest_age, firm_class_names
 
 
 def _today() -> date:
     return timezone.localdate()
 
 
-def _buttons(request: HttpRequest, review: Review) -> list[Any]:
+def _buttons(request: AuthenticatedHttpRequest, review: Review) -> list[Any]:
     """The table's transitions from this state that this user may take."""
     may = {
         "advisor": has_capability(request.user, Capability.EDIT_POLICY),
@@ -61,7 +61,7 @@ def _buttons(request: HttpRequest, review: Review) -> list[Any]:
 
 
 @login_required
-def household_reviews(request: HttpRequest, pk: int) -> HttpResponse:
+def household_reviews(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every review of one household, newest first."""
     household = household_for(request.user, pk)
     reviews = list(review_list(user=request.user, household=household.pk))
@@ -69,7 +69,9 @@ def household_reviews(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "policies/reviews/household_reviews.html", context)
 
 
-def _detail_context(request: HttpRequest, review: Review, **extra: Any) -> dict[str, Any]:
+def _detail_context(
+    request: AuthenticatedHttpRequest, review: Review, **extra: Any
+) -> dict[str, Any]:
     can_edit = has_capability(request.user, Capability.EDIT_POLICY)
     editing = can_edit and review.status == ReviewStatus.IN_PROGRESS
     return {
@@ -90,14 +92,14 @@ def _detail_context(request: HttpRequest, review: Review, **extra: Any) -> dict[
 
 
 @login_required
-def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def review_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = review_get(request.user, pk)
     return render(request, "policies/reviews/review_detail.html", _detail_context(request, review))
 
 
 @login_required
 @require_POST
-def review_start_page(request: HttpRequest, pk: int) -> HttpResponse:
+def review_start_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
     try:
         review_start(review=review, user=request.user)
@@ -110,7 +112,7 @@ def review_start_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_checklist_page(request: HttpRequest, pk: int) -> HttpResponse:
+def review_checklist_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Save the notes so far, or complete the review (every item needs notes)."""
     review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
     form = ChecklistForm(request.POST, review=review)
@@ -148,7 +150,7 @@ def review_checklist_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_skip_page(request: HttpRequest, pk: int) -> HttpResponse:
+def review_skip_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
     form = SkipForm(request.POST)
     if form.is_valid():
@@ -166,10 +168,10 @@ def review_skip_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def review_acknowledge_page(request: HttpRequest, pk: int) -> HttpResponse:
+def review_acknowledge_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     review = review_get(request.user, pk, write=Capability.ACKNOWLEDGE)
     try:
-        review_acknowledge(review=review, user=request.user)  # type: ignore[arg-type]
+        review_acknowledge(review=review, user=request.user)
     except DomainError as refused:
         messages.error(request, refused.message)
     else:
@@ -178,7 +180,7 @@ def review_acknowledge_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_questionnaire_page(request: HttpRequest, pk: int) -> HttpResponse:
+def review_questionnaire_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Re-answer the risk questionnaire during the review: capacity and tolerance apart."""
     review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
     active = active_policy_get(household=review.household)
@@ -205,7 +207,7 @@ def review_questionnaire_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_targets_page(request: HttpRequest, pk: int) -> HttpResponse:
+def review_targets_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Change the targets during the review: a new IPS version, active, linked to the review."""
     review = review_get(request.user, pk, write=Capability.EDIT_POLICY)
     household = review.household
@@ -231,7 +233,7 @@ def review_targets_page(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the firm's view ----------------------------------------------------------------------------
 
 
-def _advisors(request: HttpRequest) -> list[Any]:
+def _advisors(request: AuthenticatedHttpRequest) -> list[Any]:
     firm_id = firm_id_of(request.user)
     if firm_id is None:
         return []
@@ -239,19 +241,19 @@ def _advisors(request: HttpRequest) -> list[Any]:
     return [m.user for m in members.select_related("user").order_by("user__email")]
 
 
-def _advisor_filter(request: HttpRequest) -> int | None:
+def _advisor_filter(request: AuthenticatedHttpRequest) -> int | None:
     raw = request.GET.get("advisor", "")
     return int(raw) if raw.isdigit() else None
 
 
-def _staff_only(request: HttpRequest) -> HttpResponse | None:
+def _staff_only(request: AuthenticatedHttpRequest) -> HttpResponse | None:
     if role_of(request.user) == Role.CLIENT:
         return redirect("client_portal")
     return None
 
 
 @login_required
-def review_dashboard(request: HttpRequest) -> HttpResponse:
+def review_dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reviews due this month, overdue and awaiting the client; what needs the user."""
     if (away := _staff_only(request)) is not None:
         return away
@@ -281,7 +283,7 @@ def _shift(month: date, by: int) -> date:
 
 
 @login_required
-def review_calendar_page(request: HttpRequest) -> HttpResponse:
+def review_calendar_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every review of the firm the user may see, by the day it is due, one month at a time."""
     if (away := _staff_only(request)) is not None:
         return away
@@ -301,7 +303,7 @@ def review_calendar_page(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def portal_reviews(request: HttpRequest) -> HttpResponse:
+def portal_reviews(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client portal's reviews panel (htmx): completed reviews and what awaits them."""
     reviews = (
         list(review_list(user=request.user)[:12]) if role_of(request.user) == Role.CLIENT else []
@@ -323,7 +325,7 @@ def _packet_of(review: Review) -> dict[str, Any]:
 
 
 @login_required
-def review_packet_page(request: HttpRequest, pk: int) -> HttpResponse:
+def review_packet_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The packet on a page: the same figures as the PDF and the API."""
     from policies.reviews.pdf import packet_context
 
@@ -346,11 +348,11 @@ def _pdf_response(review: Review, *, client: bool) -> HttpResponse:
 
 
 @login_required
-def review_packet_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def review_packet_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _pdf_response(review_get(request.user, pk), client=False)
 
 
 @login_required
-def review_report_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def review_report_pdf(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The client-facing report: plain language, class names, no internal codes."""
     return _pdf_response(review_get(request.user, pk), client=True)
