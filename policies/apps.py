@@ -7,3 +7,10 @@ class PoliciesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "policies"
     verbose_name = "Policies, location and rebalancing"
+
+    def ready(self) -> None:
+        from policies.reviews.selectors import review_flags
+        from portfolios.dashboard import register_flag_provider
+
+        # Open reviews show on the households dashboard next to the drift flags.
+        register_flag_provider(review_flags)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -25,6 +26,7 @@ from policies.reviews.models import (
     ReviewStatus,
 )
 from portfolios.access import Capability, has_capability, households_for, role_of
+from portfolios.dashboard import Flag
 from portfolios.models import Household
 
 
@@ -201,3 +203,23 @@ def review_calendar(
             [CalendarDay(d if d.month == month.month else None, by_day.get(d, [])) for d in week]
         )
     return weeks
+
+
+def review_flags(households: Sequence[Household], as_of: date) -> dict[int, list[Flag]]:
+    """Dashboard flags for a page of households (one query): overdue, due, awaiting the client."""
+    flags: dict[int, list[Flag]] = defaultdict(list)
+    reviews = Review.objects.filter(
+        household__in=[h.pk for h in households],
+        status__in=(*OPEN_STATUSES, ReviewStatus.AWAITING_CLIENT),
+    ).order_by("due_on")
+    for review in reviews.only("household_id", "kind", "status", "due_on"):
+        what = "Annual review" if review.kind == "annual" else "Quarterly review"
+        if review.status == ReviewStatus.AWAITING_CLIENT:
+            flags[review.household_id].append(Flag("info", "Review awaiting client"))
+        elif review.is_overdue(as_of):
+            detail = f"due {review.due_on:%b} {review.due_on.day}"
+            flags[review.household_id].append(Flag("alert", f"{what} overdue", detail))
+        else:
+            detail = f"due {review.due_on:%b} {review.due_on.day}"
+            flags[review.household_id].append(Flag("warn", f"{what} open", detail))
+    return dict(flags)

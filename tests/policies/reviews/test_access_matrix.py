@@ -176,3 +176,12 @@ def test_dashboard_and_calendar(world: World, client_as: Any, persona: str, path
     text = answer.content.decode()
     assert ("Foreign Family" in text) == (persona == "foreign_advisor")
     assert ("Smith Family" in text) == (persona in STAFF)
+
+
+def test_the_households_dashboard_flags_open_reviews(world: World, client_as: Any) -> None:
+    scheduled_policy(world)
+    make_review(world, kind=ReviewKind.QUARTERLY, period=QUARTER_Q3)  # due 14 November 2025
+    make_review(world, status=ReviewStatus.AWAITING_CLIENT)
+    text = client_as("owner").get("/").content.decode()
+    assert "Quarterly review overdue" in text
+    assert "Review awaiting client" in text
