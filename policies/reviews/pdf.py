@@ -90,6 +90,10 @@ def packet_context(packet: dict[str, Any], *, firm_id: int) -> dict[str, Any]:
             correlation_lines, reference=0.0, y_range=(-1.0, 1.0), y_format="{:+.1f}"
         ),
         "drift_rows": _named_rows(packet.get("drift", {}).get("rows"), names),
+        "out_of_band": any(
+            isinstance(row, dict) and not row.get("in_band", True)
+            for row in packet.get("drift", {}).get("rows") or []
+        ),
         "drift_last_rows": _named_rows(
             (packet.get("drift_at_last_review") or {}).get("rows"), names
         ),
