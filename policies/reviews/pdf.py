@@ -24,9 +24,18 @@ from portfolios.selectors import firm_class_names
 US_EQUITY = "us_equity"
 
 
+def _pairs(rows: list[Any]) -> list[tuple[date, float]]:
+    """``[[day, value], ...]`` (the engine's tuples, as plain JSON) as chart points."""
+    return series_of(
+        [{"day": row[0], "value": row[1]} for row in rows if isinstance(row, list | tuple)]
+    )
+
+
 def _correlation_series(row: dict[str, Any]) -> list[tuple[date, float]]:
     for key in ("series", "rolling", "history"):
         if isinstance(row.get(key), list):
+            if row[key] and isinstance(row[key][0], list | tuple):
+                return _pairs(row[key])
             for value_key in ("correlation", "value"):
                 found = series_of(row[key], y=value_key)
                 if found:
@@ -38,11 +47,12 @@ def _named_rows(rows: Any, names: dict[str, str]) -> list[dict[str, Any]]:
     """Rows (dicts with ``asset_class``) with the class's name added; not a list: none."""
     if not isinstance(rows, list):
         return []
-    return [
-        {**row, "name": names.get(str(row.get("asset_class")), str(row.get("asset_class")))}
-        for row in rows
-        if isinstance(row, dict)
-    ]
+    named = []
+    for row in rows:
+        if isinstance(row, dict):
+            code = str(row.get("asset_class") or row.get("code") or "")
+            named.append({**row, "asset_class": code, "name": names.get(code, code)})
+    return named
 
 
 def _scenarios(stress: Any, names: dict[str, str]) -> list[dict[str, Any]]:
@@ -72,15 +82,8 @@ def packet_context(packet: dict[str, Any], *, firm_id: int) -> dict[str, Any]:
     growth = [("Portfolio", series_of(packet.get("growth") or []))]
     if packet.get("benchmark_growth"):
         growth.append(("IPS benchmark", series_of(packet.get("benchmark_growth") or [])))
-    rows = _rows(packet.get("correlations"), "rows")
-    correlation_lines = [
-        (
-            names.get(str(row.get("asset_class")), str(row.get("asset_class"))),
-            _correlation_series(row),
-        )
-        for row in rows
-        if isinstance(row, dict)
-    ]
+    rows = _named_rows(_rows(packet.get("correlations"), "rows"), names)
+    correlation_lines = [(row["name"], _correlation_series(row)) for row in rows]
     return {
         "packet": packet,
         "class_names": names,
@@ -97,7 +100,7 @@ def packet_context(packet: dict[str, Any], *, firm_id: int) -> dict[str, Any]:
         "drift_last_rows": _named_rows(
             (packet.get("drift_at_last_review") or {}).get("rows"), names
         ),
-        "correlation_rows": _named_rows(rows, names),
+        "correlation_rows": rows,
         "stress_scenarios": _scenarios(packet.get("stress"), names),
         "rmd_rows": _rows(packet.get("rmds"), "rows"),
         "room_rows": _rows(packet.get("contribution_room"), "rows"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import types
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,20 @@ from tests.conftest import World
 from tests.policies.conftest import make_policy
 
 ANCHOR = date(2025, 1, 15)
+
+
+@dataclass(frozen=True)
+class EngineCorrelation:
+    """A correlation row as the engine's dataclass gives it (``code``, pairs)."""
+
+    code: str
+    correlation: Decimal
+    median_1y: Decimal
+    flagged: bool
+    flagged_since: date | None
+    series: tuple[tuple[date, Decimal], ...]
+
+
 ANNUAL_2026 = ReviewPeriod("annual", date(2025, 1, 15), date(2026, 1, 15), date(2026, 2, 14))
 QUARTER_Q3 = ReviewPeriod("quarterly", date(2025, 7, 15), date(2025, 10, 15), date(2025, 11, 14))
 
@@ -108,7 +123,16 @@ def figures(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
                 {"day": date(2025, 10, 1), "correlation": "0.02"},
                 {"day": date(2026, 1, 30), "correlation": "0.31"},
             ],
-        }
+        },
+        # The engine's own shape: ``code`` and (day, correlation) pairs.
+        EngineCorrelation(
+            code="intl_equity",
+            correlation=Decimal("0.8"),
+            median_1y=Decimal("0.75"),
+            flagged=False,
+            flagged_since=None,
+            series=((date(2025, 10, 1), Decimal("0.7")), (date(2026, 1, 30), Decimal("0.8"))),
+        ),
     ]
     monkeypatch.setitem(sys.modules, "policies.reviews.figures", module)
     import policies.reviews as package

@@ -190,7 +190,7 @@ def test_the_packet_page_draws_the_correlation_chart(
     assert page.status_code == 200
     text = page.content.decode()
     assert "Rising since 2026-01-05" in text
-    assert text.count("<polyline") == 1  # the bonds' correlation; no growth series given
+    assert text.count("<polyline") == 2  # two classes' correlations; no growth series given
 
 
 def test_the_api_packet_rejects_a_future_or_bad_date(
