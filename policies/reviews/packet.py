@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import importlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -196,8 +197,27 @@ def _returns_rows(found: Any) -> list[dict[str, Any]]:
     return rows
 
 
+FIGURES_MODULE = "policies.reviews.figures"
+SECTIONS = ("returns", "rmds", "contribution_room", "stress", "correlations")
+
+
+def _figures_module() -> Any:
+    """The figures selectors (built on the engine), or None until they are installed.
+
+    Only the module's own absence is forgiven; an import error inside it is raised.
+    """
+    try:
+        return importlib.import_module(FIGURES_MODULE)
+    except ModuleNotFoundError as missing:
+        if missing.name != FIGURES_MODULE:
+            raise
+        return None
+
+
 def _figures(household: Household, as_of: date, since: date | None) -> dict[str, Any]:
-    from policies.reviews import figures
+    figures = _figures_module()
+    if figures is None:
+        return {name: {"unavailable": "Not computed in this version."} for name in SECTIONS}
 
     def returns() -> Any:
         found = figures.household_returns(household, as_of=as_of, since=since)

@@ -213,3 +213,16 @@ def test_the_api_packet_rejects_a_future_or_bad_date(
         "stress",
         "correlations",
     } <= set(body)
+
+
+def test_without_the_figures_module_the_sections_say_so(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "policies.reviews.figures", None)  # import fails
+    scheduled_policy(world)
+    packet = review_packet(world.household, as_of=AS_OF)
+    assert packet["stress"] == {"unavailable": "Not computed in this version."}
+    assert packet["returns"] == []
+    assert packet["total_value"] == "64600.00"  # the rest of the packet is still there
