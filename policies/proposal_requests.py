@@ -34,7 +34,7 @@ def _decimal_or_none(value: Any) -> Decimal | None:
 
 @dataclass(frozen=True)
 class ProposalRequest:
-    """What the advisor asked for (API.md "proposals"); ``as_of`` None means today.
+    """What the advisor asked for (docs/API.md "proposals"); ``as_of`` None means today.
 
     ``cash_flows``: account id -> dollars arriving (positive) or leaving
     (negative) with the proposal; executing it books them as deposits and

@@ -1,4 +1,4 @@
-"""JSON for proposals and implementation plans (API.md "proposals").
+"""JSON for proposals and implementation plans (docs/API.md "proposals").
 
 Money, quantities, prices and gains are decimal strings (money 2 places,
 shares and prices 6); gains are signed (a loss is negative). The request

@@ -1,4 +1,4 @@
-"""Tax-aware rebalancing of a household, lot by lot, at the least tax (DOMAIN.md).
+"""Tax-aware rebalancing of a household, lot by lot, at the least tax (docs/DOMAIN.md).
 
 ``plan_rebalance`` chooses per lot the shares to sell and per account and
 security the shares to buy so that every account keeps its cash reserve, the
@@ -11,7 +11,7 @@ It is not a heuristic: the problem is a mixed-integer linear program
 Lexicographic stages (rebalance_solve)
     0. only when the mode cannot be met: least dollars outside the classes'
        ranges (kept, within solver slack, by the later stages);
-    1. least tax. The two sign binaries of DOMAIN.md are branched on
+    1. least tax. The two sign binaries of docs/DOMAIN.md are branched on
        completely: with both rates positive the zero-tax region ``S + L <= 0``
        is tried first, else each sign case of (S, L), where T is convex;
     2. among plans within slack of that tax: closeness to the exact targets

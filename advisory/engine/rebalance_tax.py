@@ -3,7 +3,7 @@
 Tax with US netting
     With ``S = S0 + dS`` and ``L = L0 + dL`` (dS, dL linear in s over taxable
     lots), ``T(S, L)`` is not convex: a long-term loss is worth the ordinary
-    rate against short-term gains. DOMAIN.md's two binaries are the signs of S
+    rate against short-term gains. docs/DOMAIN.md's two binaries are the signs of S
     and L. Instead of big-M constraints, the model is solved once per sign case
     (the two binaries fixed: a complete branch on them), where T is exact and
     convex:
