@@ -366,9 +366,9 @@ def measure(*, as_of: date, repeats: int = REPEATS) -> dict[str, object]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
+    from policies.drift import drift_scan
     from policies.models import DriftSnapshot
     from policies.selectors import active_policies_bulk, drift_of, household_values_bulk
-    from policies.services import drift_scan
 
     households = _counts()["households"]
     whole = []

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from advisory.models import Firm, Role, User
@@ -265,3 +268,26 @@ def celery_worker_on_broker(transactional_db: Any, settings: Any) -> Any:
     app.amqp._producer_pool = None
     with start_worker(app, perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
+
+
+_MIGRATION = "policies.migrations.0003_proposals"
+
+
+@pytest.fixture
+def audit_trail_emptied_after(transactional_db: Any) -> Iterator[None]:
+    """Let a transactional test's database be emptied although audit rows never are.
+
+    PostgreSQL empties tables with TRUNCATE, which the append-only trigger
+    allows; SQLite deletes row by row, which it refuses. So, on SQLite only,
+    the trigger is lifted for the clean-up and put back.
+    """
+    yield
+    if connection.vendor != "sqlite":
+        return
+    migration = importlib.import_module(_MIGRATION)
+    with connection.schema_editor() as editor:
+        migration.drop_audit_triggers(None, editor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {migration.AUDIT_TABLE}")  # noqa: S608 - a constant
+    with connection.schema_editor() as editor:
+        migration.create_audit_triggers(None, editor)

@@ -30,7 +30,7 @@ from advisory.engine.location import (
     plan_asset_location_for,
     taxable_drag,
 )
-from advisory.engine.location_rounding import largest_remainder, round_matrix_to_cents
+from advisory.engine.location.rounding import largest_remainder, round_matrix_to_cents
 from advisory.engine.types import (
     ACCOUNT_TAX_TREATMENT,
     AccountInfo,

@@ -11,7 +11,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from advisory.engine.rebalance import naive_rebalance, plan_rebalance
-from advisory.engine.rebalance_types import Location, RebalanceMode, RebalanceOptions
+from advisory.engine.rebalance.types import Location, RebalanceMode, RebalanceOptions
 from advisory.engine.types import PolicyTargets, SecurityInfo, TaxProfile, TransactionInfo
 from tests.engine.households import (
     AS_OF,
@@ -82,7 +82,7 @@ def test_domain_netting_example_fifo_costs_more() -> None:
 def test_domain_netting_example_per_lot_linear_costs_most() -> None:
     # The per-lot linear choice (lot 2 only) through the same reporting, as the
     # optimiser would report it: x = 100 -> 37,200 by hand above.
-    from advisory.engine.rebalance_result import assemble_plan
+    from advisory.engine.rebalance.result import assemble_plan
 
     linear = assemble_plan(NETTING, HALF_CASH, {}, {2: D("100")}, {})
     assert linear.tax_after == D("37200.00")

@@ -12,9 +12,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array, hstack, vstack
 
 from advisory.engine.rebalance import naive_rebalance, plan_rebalance
-from advisory.engine.rebalance_model import build_model
-from advisory.engine.rebalance_problem import prepare_problem
-from advisory.engine.rebalance_types import RebalanceOptions, RebalancePlan, Side
+from advisory.engine.rebalance.model import build_model
+from advisory.engine.rebalance.problem import prepare_problem
+from advisory.engine.rebalance.types import RebalanceOptions, RebalancePlan, Side
 from advisory.engine.types import (
     AccountInfo,
     HouseholdSnapshot,
