@@ -19,7 +19,7 @@ Tax with US netting
 
     With both rates positive, ``T(S, L) = 0`` exactly when ``S + L <= 0`` (a
     net loss in one bucket at least as large as the other's gain), a convex
-    region tried before the cases (see rebalance_solve).
+    region tried before the cases (see solve).
 """
 
 from __future__ import annotations
