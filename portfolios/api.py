@@ -1,4 +1,4 @@
-"""REST API v1 of the book of record (paths and fields in ../shared/API.md).
+"""REST API v1 of the book of record (paths and fields in docs/API.md).
 
 Every queryset comes from ``portfolios.selectors``, scoped by ``portfolios.access``:
 a row the caller may not see answers 404. Writes are checked by role:

@@ -1,7 +1,8 @@
 """Pages that keep the book of record: people, accounts and lots (view, add, edit, delete).
 
 Access as everywhere: the row's household goes through ``portfolios.access``
-(outsiders 404, readers writing 403); writes go through ``views._saved``.
+(outsiders 404, readers writing 403); writes go through ``views.save_form`` (and
+``views.delete_row``).
 """
 
 from __future__ import annotations

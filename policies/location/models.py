@@ -8,7 +8,7 @@ partial unique constraint ``location_plan_one_current_per_household`` is the
 last line of defence. Only plans that fit (feasible) are saved.
 
 Objectives are after-tax dollars at the horizon; ``uplift_bp`` is basis points
-a year over the pro-rata baseline (DOMAIN.md "Asset location").
+a year over the pro-rata baseline (docs/DOMAIN.md "Asset location").
 """
 
 from __future__ import annotations

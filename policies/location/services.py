@@ -15,7 +15,7 @@ reserve set aside in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -24,17 +24,16 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from advisory.api_errors import ConflictError, DomainError
-from advisory.engine.drift import ips_reserve_by_account
 from advisory.engine.location import (
     BindingConstraint,
     ClassExplanation,
     LocationOptions,
-    household_location_inputs,
     plan_asset_location,
 )
 from advisory.engine.location import LocationPlan as LocationAnswer
 from advisory.engine.money import CENT, ZERO
-from advisory.engine.types import CASH_CLASS, AccountInfo
+from advisory.engine.types import AccountInfo
+from policies.location.fetch import location_inputs
 from policies.location.models import LocationPlacement, SavedLocationPlan
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.selectors import (
@@ -44,7 +43,6 @@ from policies.selectors import (
 from portfolios.locks import lock_household
 from portfolios.models import AssetClass, Household
 from portfolios.selectors import firm_class_names
-from portfolios.snapshots import household_snapshot
 
 if TYPE_CHECKING:
     from advisory.models import User
@@ -133,9 +131,9 @@ def location_plan_compute(
     options = replace(
         options, horizon_years=horizon, class_names=options.class_names or class_names
     )
-    snapshot = household_snapshot(household=household, as_of=as_of)
-    values, current = household_location_inputs(snapshot)
-    set_aside = _set_aside_reserve(snapshot.accounts, values, current, policy.cash_reserve)
+    snapshot, values, current, set_aside = location_inputs(
+        household=household, as_of=as_of, cash_reserve=policy.cash_reserve
+    )
     try:
         answer = plan_asset_location(
             snapshot.accounts,
@@ -160,26 +158,6 @@ def location_plan_compute(
         class_names=class_names,
         reserve_set_aside=set_aside,
     )
-
-
-def _set_aside_reserve(
-    accounts: Sequence[AccountInfo],
-    values: dict[int, Decimal],
-    current: dict[tuple[int, str], Decimal],
-    reserve: Decimal,
-) -> dict[int, Decimal]:
-    """Take the IPS cash reserve out of free cash (``ips_reserve_by_account``), in place.
-
-    Returns the dollars set aside per account.
-    """
-    set_aside = ips_reserve_by_account(accounts, reserve)
-    for account_id, taken in set_aside.items():
-        key = (account_id, CASH_CLASS)
-        current[key] -= taken
-        if not current[key]:
-            del current[key]
-        values[account_id] -= taken
-    return set_aside
 
 
 # --- save ------------------------------------------------------------------------------------

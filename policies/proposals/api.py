@@ -1,6 +1,6 @@
 """REST endpoints for proposals, their order files and implementation plans.
 
-Access (``portfolios.access`` through ``proposal_selectors``, as the pages):
+Access (``portfolios.access`` through ``selectors``, as the pages):
 reading needs the household visible (its advisors, the firm's admins and
 operations staff, its clients); a client reads only approved and executed
 proposals (404 for the others), no implementation plans (404, an empty list)

@@ -6,9 +6,10 @@ on ``as_of`` and splits it into equal monthly tranches with
 *estimate*, stored with each tranche. A new plan cancels the household's
 active one.
 
-When a tranche falls due, ``create_due_tranche_proposals`` (Celery beat,
-daily) turns it into its own proposal (kind ``tranche``), computed afresh on
-the book of that day rather than replaying the estimate: prices move, earlier
+When a tranche falls due, ``create_due_tranche_proposals`` (run daily by the
+beat task ``policies.create_due_tranches``) turns it into its own proposal (kind
+``tranche``), computed afresh on the book of that day rather than replaying the
+estimate: prices move, earlier
 tranches may or may not have been executed, and the wash-sale window and this
 year's gains change what is cheapest. Tranche n of N, with ``r = N - n + 1``
 tranches left (this one included), rebalances to targets that move ``1/r``

@@ -1,10 +1,10 @@
-"""JSON for proposals and implementation plans (API.md "proposals").
+"""JSON for proposals and implementation plans (docs/API.md "proposals").
 
 Money, quantities, prices and gains are decimal strings (money 2 places,
 shares and prices 6); gains are signed (a loss is negative). The request
 serializers check shapes and ranges; ids that are not the household's
 accounts or the firm's securities are checked by
-``proposal_services.proposal_request_errors`` and reported under their field.
+``request.proposal_request_errors`` and reported under their field.
 """
 
 from __future__ import annotations

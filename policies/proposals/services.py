@@ -1,4 +1,4 @@
-"""Proposals: request one, compute it, approve or reject it (execution: ``proposal_execution``).
+"""Proposals: request one, compute it, approve or reject it (execution: ``execution``).
 
 Flow: ``proposal_create`` checks the request against the household (400 with
 field messages, nothing created), needs an active IPS (400

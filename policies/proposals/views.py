@@ -1,6 +1,6 @@
 """Pages for rebalance and harvest proposals, implementation plans and the approval queue.
 
-Access goes through ``portfolios.access`` (via ``proposal_selectors``) like every page:
+Access goes through ``portfolios.access`` (via ``selectors``) like every page:
     * a proposal or plan of a household the user cannot see is 404; anonymous
       visitors go to the login page;
     * advisors on the household and firm admins (``Capability.EDIT_POLICY``)

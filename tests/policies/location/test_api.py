@@ -1,7 +1,7 @@
 """POST/GET /api/v1/households/{id}/asset-location/: compute, save, read; errors; access.
 
-The hand-checked household is DOMAIN.md's: taxable $60k + traditional IRA $40k,
-60/40 stocks/bonds; the figures are worked out by hand in the comments.
+The hand-checked household: taxable $60k + traditional IRA $40k, 60/40 stocks/bonds; the
+figures are worked out by hand in the comments from docs/DOMAIN.md "Asset location".
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def amounts(body: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 
 def hand_checked_household(world: World) -> Household:
-    """DOMAIN.md's example, held pro rata today: 60/40 in each account.
+    """The hand-checked household, held pro rata today: 60/40 in each account.
 
     Stocks: mu 7%, 2% yield, all qualified; bonds: mu 4%, all income, ordinary.
     t_ord 35%, t_ltcg 15%, t_ret 25%; the IPS: 60/40, horizon 20 years.

@@ -2,7 +2,7 @@
 
 The expected lots, cash and transactions are rebuilt here from the initial
 state and the proposal's rows (trades and lot reliefs) with the rules of
-DOMAIN.md, never read back from the execution code.
+docs/DOMAIN.md, never read back from the execution code.
 """
 
 from __future__ import annotations
