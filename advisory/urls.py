@@ -9,6 +9,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("policies.api_urls")),
     path("", include("policies.location_api_urls")),
     path("", include("policies.proposal_api_urls")),
+    path("", include("policies.reviews.figures_api_urls")),
     path("", include("advisory.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

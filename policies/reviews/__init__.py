@@ -1,0 +1,1 @@
+"""Quarterly and annual reviews, their packets and figures."""
