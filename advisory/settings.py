@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -69,6 +71,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "advisory.security.SessionTimeoutMiddleware",
+    "advisory.security.StaffMfaRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "advisory.urls"
@@ -103,6 +108,13 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# Argon2id first; older PBKDF2 hashes still verify and are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -118,6 +130,33 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_ADAPTER = "advisory.adapters.InviteOnlyAccountAdapter"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False
+# Re-authentication (password or MFA code) before changing email, password or MFA.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_REAUTHENTICATION_TIMEOUT = 300
+MFA_REAUTHENTICATION_REQUIRED = True
+# Failed sign-ins are limited per (account, client address) and per address
+# (advisory.adapters keys "key" by both), so nobody can lock another person out
+# from elsewhere. A whole office behind one NAT gets the looser per-address limit.
+ACCOUNT_RATE_LIMITS = {
+    "login": os.environ.get("LOGIN_RATE_PER_IP", "30/m/ip"),
+    "login_failed": os.environ.get("LOGIN_FAILED_RATES", "30/15m/ip,5/5m/key"),
+}
+# Failed API token authentications per client address (advisory.tokens).
+TOKEN_AUTH_FAILURES_PER_MINUTE = int(os.environ.get("TOKEN_AUTH_FAILURES_PER_MINUTE", "20"))
+# MFA: TOTP and recovery codes; required for firm staff (advisory.security), optional for clients.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = os.environ.get("MFA_TOTP_ISSUER", "Advisory")
+MFA_REQUIRED_ROLES = ("admin", "advisor", "operations")
+# The demo only (allauth refuses it with DEBUG off): a fixed code that passes the MFA step.
+if DEBUG and os.environ.get("DEMO_MFA_BYPASS_CODE"):
+    MFA_TOTP_INSECURE_BYPASS_CODE = os.environ["DEMO_MFA_BYPASS_CODE"]
+USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions end after SESSION_IDLE_TIMEOUT without a request and SESSION_ABSOLUTE_TIMEOUT
+# after sign-in, whichever comes first (advisory.security.SessionTimeoutMiddleware).
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
+SESSION_ABSOLUTE_TIMEOUT = int(os.environ.get("SESSION_ABSOLUTE_TIMEOUT", str(12 * 3600)))
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
+SESSION_COOKIE_HTTPONLY = True
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"

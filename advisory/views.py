@@ -48,6 +48,10 @@ def firm_users(request: HttpRequest) -> HttpResponse:
     firm_id = _admin_firm_id(request)
     form = InviteForm(request.POST or None, firm_id=firm_id)
     if request.method == "POST" and form.is_valid():
+        if form.belongs_elsewhere:
+            # The same answer as a sent invitation (see InviteForm.clean_email).
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("firm_users")
         try:
             user = user_invite(
                 firm=request.user.membership.firm,  # type: ignore[union-attr]
