@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -62,7 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "advisory.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,7 +77,26 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     "advisory.security.SessionTimeoutMiddleware",
     "advisory.security.StaffMfaRequiredMiddleware",
+    "advisory.middleware.NoStoreMiddleware",
+    "advisory.middleware.OwnNotFoundMiddleware",
 ]
+
+# Content-Security-Policy (Django's own, django.middleware.csp): scripts only from our
+# static files (no inline script or on*= handlers anywhere); inline style *attributes*
+# stay allowed for the bar and donut widths the templates compute, style elements not.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 ROOT_URLCONF = "advisory.urls"
 WSGI_APPLICATION = "advisory.wsgi.application"
@@ -150,7 +172,8 @@ MFA_REQUIRED_ROLES = ("admin", "advisor", "operations")
 # The demo only (allauth refuses it with DEBUG off): a fixed code that passes the MFA step.
 if DEBUG and os.environ.get("DEMO_MFA_BYPASS_CODE"):
     MFA_TOTP_INSECURE_BYPASS_CODE = os.environ["DEMO_MFA_BYPASS_CODE"]
-USERSESSIONS_TRACK_ACTIVITY = True
+# Sessions are recorded at sign-in; tracking every request would cost 4 queries a page.
+USERSESSIONS_TRACK_ACTIVITY = False
 # Sessions end after SESSION_IDLE_TIMEOUT without a request and SESSION_ABSOLUTE_TIMEOUT
 # after sign-in, whichever comes first (advisory.security.SessionTimeoutMiddleware).
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(30 * 60)))
@@ -216,6 +239,9 @@ CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", REDIS_URL or Non
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+# A worker killed mid-task (OOM, deploy) leaves the task to be delivered again; every
+# task is idempotent (ids in, state checked under a row lock), so it has one effect.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -281,9 +307,22 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
 
+# One JSON object a line on stderr, each with the request id (advisory.logs);
+# LOG_FORMAT=text for a human-readable console.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "advisory.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "advisory.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if os.environ.get("LOG_FORMAT") == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }

@@ -42,6 +42,15 @@ def _site_url(request: HttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, with the request id a user can quote to support."""
+    from django.template import loader
+
+    template = loader.get_template("500.html")
+    body = template.render({"request_id": getattr(request, "request_id", "")})
+    return HttpResponse(body, status=500)
+
+
 @login_required
 def firm_users(request: HttpRequest) -> HttpResponse:
     """The firm's users with their roles; admins invite new ones here."""

@@ -1,0 +1,77 @@
+"""Request ids, response headers and the product's own 404 page.
+
+- ``RequestIdMiddleware`` gives every request an id (the caller's ``X-Request-ID`` when
+  it is a sane token, else a new one), puts it on every log line of the request
+  (``advisory.logs``), answers it in ``X-Request-ID`` and shows it on error pages.
+- ``NoStoreMiddleware``: signed-in pages and API answers carry ``Cache-Control:
+  no-store`` (a shared or browser cache must not keep a client's figures).
+- ``OwnNotFoundMiddleware``: with DEBUG on (the demo) Django would show its debug 404
+  with the URL list; a visitor gets the product's 404 page (or JSON under /api/).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.cache import patch_cache_control
+
+from advisory.logs import request_id_var
+
+REQUEST_ID_HEADER = "X-Request-ID"
+_SANE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Django's technical (debug) pages carry this tag; the product's pages never do.
+_DEBUG_PAGE_MARK = b'<meta name="robots" content="NONE,NOARCHIVE">'
+
+Handler = Callable[[HttpRequest], HttpResponse]
+
+
+class RequestIdMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        given = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = given if _SANE_ID.match(given) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
+        # Not reset on the way out: Django logs "Not Found"/errors after the middleware
+        # returns. request_finished (advisory.apps) clears it once the answer is sent.
+        request_id_var.set(request_id)
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class NoStoreMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or request.path.startswith("/api/"):
+            patch_cache_control(response, no_store=True)
+        return response
+
+
+class OwnNotFoundMiddleware:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            settings.DEBUG
+            and response.status_code == 404
+            and not getattr(response, "streaming", False)
+            and _DEBUG_PAGE_MARK in response.content
+        ):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": "Not found."}, status=404)
+            return render(request, "404.html", status=404)
+        return response
