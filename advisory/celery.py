@@ -14,4 +14,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings")
 
 app = Celery("advisory")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+# Each app's tasks.py, and those of the subpackages that have their own.
 app.autodiscover_tasks()
+app.autodiscover_tasks(["policies.proposals"])

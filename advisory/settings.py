@@ -254,7 +254,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     # After the drift scan: implementation-plan tranches falling due become proposals.
     "due-tranche-proposals": {
-        "task": "policies.create_due_tranche_proposals",
+        "task": "policies.create_due_tranches",
         "schedule": crontab(hour=2, minute=45),
     },
 }

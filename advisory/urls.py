@@ -13,8 +13,8 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("portfolios.api_urls")),
     path("", include("policies.api_urls")),
-    path("", include("policies.location_api_urls")),
-    path("", include("policies.proposal_api_urls")),
+    path("", include("policies.location.api_urls")),
+    path("", include("policies.proposals.api_urls")),
     path("", include("advisory.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -30,6 +30,6 @@ urlpatterns = [
     path("", include("advisory.site_urls")),
     path("", include("portfolios.urls")),
     path("", include("policies.urls")),
-    path("", include("policies.location_urls")),
-    path("", include("policies.proposal_urls")),
+    path("", include("policies.location.urls")),
+    path("", include("policies.proposals.urls")),
 ]

@@ -152,7 +152,9 @@ def _populate() -> tuple[Any, Any]:
 
 def _engine_alone(household: Any, as_of: Any) -> dict[str, object]:
     """The request's two big parts without the API: reading the book, and the engine."""
-    from policies.proposal_services import ProposalRequest, engine_snapshot, run_engine
+    from policies.proposals.fetch import engine_snapshot
+    from policies.proposals.request import ProposalRequest
+    from policies.proposals.services import run_engine
     from policies.selectors import active_policy_get, policy_targets_of
 
     request = ProposalRequest(as_of=as_of)
@@ -194,8 +196,8 @@ def _measure(household: Any, advisor: Any, repeats: int = REPEATS) -> dict[str, 
     from rest_framework.test import APIClient
 
     from benchmarks.rebalance_bench import AS_OF
-    from policies import proposal_tasks
-    from policies.proposal_services import proposal_compute
+    from policies.proposals import tasks as proposal_tasks
+    from policies.proposals.services import proposal_compute
 
     api = APIClient()
     api.force_authenticate(advisor)

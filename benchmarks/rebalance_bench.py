@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from advisory.engine.rebalance import naive_rebalance, plan_rebalance
-from advisory.engine.rebalance_types import RebalanceOptions, RebalancePlan
+from advisory.engine.rebalance.types import RebalanceOptions, RebalancePlan
 from advisory.engine.types import (
     AccountInfo,
     HouseholdSnapshot,

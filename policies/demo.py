@@ -21,18 +21,18 @@ from django.db import transaction
 from advisory.engine.drift import last_due_date
 from advisory.engine.risk import QUESTIONS, score_questionnaire, suggest_allocation
 from advisory.models import User
+from policies.drift import drift_scan
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.selectors import household_values_bulk
 from policies.services import (
     PolicyDraft,
     TargetDraft,
-    drift_scan,
-    firm_class_names,
     policy_acknowledge,
     policy_create,
     policy_record_rebalance,
 )
-from portfolios.models import ClientLink, Household, Person
+from portfolios.models import ClientLink, Household
+from portfolios.selectors import eldest_age, firm_class_names
 
 # Answer choice (0-3) per profile, for the questions in order: a plausible spread.
 PROFILE_ANSWERS: Mapping[str, tuple[int, ...]] = {
@@ -59,13 +59,8 @@ def _answers(profile: str) -> dict[str, str]:
 
 
 def _age(household: Household, as_of: date) -> int:
-    born = (
-        Person.objects.filter(household=household, date_of_birth__isnull=False)
-        .order_by("date_of_birth")
-        .values_list("date_of_birth", flat=True)
-        .first()
-    )
-    return DEFAULT_AGE if born is None else as_of.year - born.year
+    age = eldest_age(household, as_of)
+    return DEFAULT_AGE if age is None else age
 
 
 def fit_to_classes(weights: Mapping[str, Decimal], classes: Iterable[str]) -> dict[str, Decimal]:

@@ -16,6 +16,7 @@ from django import forms
 
 from advisory.engine.money import HUNDRED
 from advisory.engine.risk import QUESTIONS
+from advisory.lib.format import plain_number
 from policies.models import InvestmentPolicy, RebalanceMethod, ReviewFrequency
 from policies.services import (
     DEFAULT_ABS_BAND,
@@ -25,7 +26,6 @@ from policies.services import (
     TargetDraft,
     policy_draft_errors,
 )
-from portfolios.templatetags.advisory_format import plain_number
 
 WEIGHT_PREFIX = "weight_"
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from advisory.lib.charts import donut_arcs
 from policies.models import InvestmentPolicy
 from policies.selectors import (
     acknowledgement_status,
@@ -22,7 +23,6 @@ from policies.selectors import (
     risk_profile_of,
     target_rows,
 )
-from portfolios.templatetags.advisory_format import donut_arcs
 
 
 def policy_document_context(policy: InvestmentPolicy, *, as_of: date) -> dict[str, Any]:

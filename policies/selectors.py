@@ -28,6 +28,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Greatest
 
+from advisory.api_errors import DomainError
 from advisory.engine.drift import (
     DriftReport,
     band_half_width,
@@ -71,14 +72,12 @@ def _with_details(policies: QuerySet[InvestmentPolicy]) -> QuerySet[InvestmentPo
     )
 
 
-def sees_drafts(user: User | Any) -> bool:
+def sees_drafts(user: User) -> bool:
     """Drafts are the firm's working copies: clients see active and superseded versions."""
     return role_of(user) not in (None, Role.CLIENT)
 
 
-def policy_list(
-    *, household: Household, user: User | Any | None = None
-) -> QuerySet[InvestmentPolicy]:
+def policy_list(*, household: Household, user: User | None = None) -> QuerySet[InvestmentPolicy]:
     """Every version of the household, newest first, targets and acknowledgements loaded.
 
     With ``user``, only the versions that user may see (no drafts for clients).
@@ -94,9 +93,7 @@ def active_policy_get(*, household: Household) -> InvestmentPolicy | None:
     return policy_list(household=household).filter(status=PolicyStatus.ACTIVE).first()
 
 
-def policy_get(
-    *, user: User | Any, pk: int | str, write: bool | Capability = False
-) -> InvestmentPolicy:
+def policy_get(*, user: User, pk: int | str, write: bool | Capability = False) -> InvestmentPolicy:
     """One version the user may see (else 404), checked for ``write`` (else 403)."""
     from django.http import Http404
 
@@ -428,3 +425,20 @@ def questionnaire_rows(answers: Mapping[str, str]) -> list[AnswerRow]:
         text = next((c.text for c in question.choices if c.id == choice_id), choice_id)
         rows.append(AnswerRow(question.category, question.text, text))
     return rows
+
+
+NO_ACTIVE_POLICY = "This household has no active Investment Policy Statement."
+
+
+class NoActivePolicyError(DomainError):
+    """Location keeps the IPS targets; without an active version there are none (400)."""
+
+    code = "no_active_policy"
+
+
+def active_policy_required(household: Household) -> InvestmentPolicy:
+    """The household's active IPS, or ``NoActivePolicyError`` (400): location and proposals."""
+    policy = active_policy_get(household=household)
+    if policy is None:
+        raise NoActivePolicyError(NO_ACTIVE_POLICY)
+    return policy

@@ -16,13 +16,13 @@ from rest_framework import serializers
 
 from advisory.engine.drift import DriftReport
 from advisory.engine.risk import QUESTIONS, RiskScores, SuggestedAllocation
+from policies.drift import DRIFT_PLACES
 from policies.models import InvestmentPolicy, PolicyStatus, RebalanceMethod, ReviewFrequency
 from policies.selectors import PolicyDiff
 from policies.services import (
     DEFAULT_ABS_BAND,
     DEFAULT_HORIZON_YEARS,
     DEFAULT_REL_BAND,
-    DRIFT_PLACES,
     PolicyDraft,
     TargetDraft,
     policy_draft_errors,

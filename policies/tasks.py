@@ -7,8 +7,6 @@ from datetime import date
 from celery import shared_task
 from django.utils import timezone
 
-from policies import services
-
 
 @shared_task(name="policies.scan_drift")
 def scan_drift(as_of: str | None = None) -> dict[str, object]:
@@ -16,8 +14,10 @@ def scan_drift(as_of: str | None = None) -> dict[str, object]:
 
     Re-running it on the same day replaces that day's snapshots.
     """
+    from policies import drift
+
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
-    result = services.drift_scan(as_of=day)
+    result = drift.drift_scan(as_of=day)
     return {
         "as_of": result.as_of.isoformat(),
         "households": result.households,
@@ -29,14 +29,15 @@ def scan_drift(as_of: str | None = None) -> dict[str, object]:
 @shared_task(name="policies.refresh_household_drift")
 def refresh_household_drift(household_id: int, as_of: str | None = None) -> bool:
     """Re-measure one household's drift (after its IPS changed); whether it has an IPS."""
+    from policies import drift
+
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
-    return services.drift_scan(as_of=day, household_ids=[household_id]).with_policy == 1
+    return drift.drift_scan(as_of=day, household_ids=[household_id]).with_policy == 1
 
 
 @shared_task(name="policies.render_ips_document")
 def render_ips_document(policy_id: int) -> str:
     """Render the IPS version's PDF and store it; the document status it ends in."""
+    from policies import services
+
     return services.policy_document_render(policy_id=policy_id)
-
-
-from policies.proposal_tasks import compute_proposal, create_due_tranches  # noqa: E402,F401

@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 from rest_framework.routers import SimpleRouter
 
-from portfolios import api, import_api
+from portfolios import api
+from portfolios.imports import api as import_api
 
 router = SimpleRouter()
 router.register("asset-classes", api.AssetClassViewSet, basename="api-asset-class")

@@ -26,8 +26,8 @@ from django.db.models import Case, DecimalField, F, QuerySet, Sum, Value, When
 from advisory.engine.money import CENT, ZERO
 from advisory.engine.rmd import first_rmd_year
 from advisory.engine.types import CASH_CLASS, RMD_ACCOUNT_TYPES
+from advisory.lib.format import money, money_compact
 from portfolios.models import Account, AccountType, Household, Lot
-from portfolios.templatetags.advisory_format import money, money_compact
 
 IDLE_CASH_SHARE = Decimal("0.05")  # cash above reserves worth flagging, share of the household
 # Unrealised losses in taxable accounts worth a look: at least this many dollars and this

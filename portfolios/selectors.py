@@ -85,7 +85,7 @@ def _value_of_household() -> Any:
     )
 
 
-def asset_class_list(*, user: User | Any) -> QuerySet[AssetClass]:
+def asset_class_list(*, user: User) -> QuerySet[AssetClass]:
     """The asset classes of the user's firm (none for outsiders)."""
     firm_id = firm_id_of(user)
     if firm_id is None:
@@ -93,7 +93,7 @@ def asset_class_list(*, user: User | Any) -> QuerySet[AssetClass]:
     return AssetClass.objects.filter(firm_id=firm_id)
 
 
-def security_list(*, user: User | Any) -> QuerySet[Security]:
+def security_list(*, user: User) -> QuerySet[Security]:
     """The securities of the user's firm, with their asset class joined."""
     firm_id = firm_id_of(user)
     if firm_id is None:
@@ -106,7 +106,7 @@ def price_list(*, security: Security) -> QuerySet[PricePoint]:
     return PricePoint.objects.filter(security=security).order_by("-date")
 
 
-def household_list(*, user: User | Any, search: str | None = None) -> QuerySet[Household]:
+def household_list(*, user: User, search: str | None = None) -> QuerySet[Household]:
     """Visible households annotated with ``total_value`` (cash + lots at last prices)."""
     households = households_for(user).annotate(total_value=_value_of_household())
     if search:
@@ -114,14 +114,14 @@ def household_list(*, user: User | Any, search: str | None = None) -> QuerySet[H
     return households.prefetch_related("team_members")
 
 
-def person_list(*, user: User | Any, household_id: int | None = None) -> QuerySet[Person]:
+def person_list(*, user: User, household_id: int | None = None) -> QuerySet[Person]:
     people = Person.objects.filter(household__in=households_for(user))
     if household_id is not None:
         people = people.filter(household_id=household_id)
     return people
 
 
-def account_list(*, user: User | Any, household_id: int | None = None) -> QuerySet[Account]:
+def account_list(*, user: User, household_id: int | None = None) -> QuerySet[Account]:
     """Visible accounts annotated with ``market_value`` = cash + lots at last prices."""
     accounts = Account.objects.filter(household__in=households_for(user))
     if household_id is not None:
@@ -132,7 +132,7 @@ def account_list(*, user: User | Any, household_id: int | None = None) -> QueryS
 
 
 def lot_list(
-    *, user: User | Any, household_id: int | None = None, account_id: int | None = None
+    *, user: User, household_id: int | None = None, account_id: int | None = None
 ) -> QuerySet[Lot]:
     """Visible lots with their security (and its asset class) joined."""
     lots = Lot.objects.filter(account__household__in=households_for(user))
@@ -145,7 +145,7 @@ def lot_list(
 
 def transaction_list(
     *,
-    user: User | Any,
+    user: User,
     household_id: int | None = None,
     account_id: int | None = None,
     since: date | None = None,
@@ -159,3 +159,22 @@ def transaction_list(
     if since is not None:
         transactions = transactions.filter(trade_date__gte=since)
     return transactions.select_related("security")
+
+
+def firm_class_names(firm_id: int) -> dict[str, str]:
+    """The firm's asset class codes and names, in the firm's order."""
+    rows = AssetClass.objects.filter(firm_id=firm_id).order_by("sort_order", "code")
+    return dict(rows.values_list("code", "name"))
+
+
+def eldest_age(household: Household, as_of: date) -> int | None:
+    """Age on ``as_of`` of the household's eldest person with a date of birth."""
+    born = (
+        Person.objects.filter(household=household, date_of_birth__isnull=False)
+        .order_by("date_of_birth")
+        .values_list("date_of_birth", flat=True)
+        .first()
+    )
+    if born is None:
+        return None
+    return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))

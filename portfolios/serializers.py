@@ -1,4 +1,4 @@
-"""Serializers of the book-of-record API: field names are the contract of API.md.
+"""Serializers of the book-of-record API: field names are the contract of docs/API.md.
 
 Decimals travel as strings (money 2 places, quantities and prices 6, rates 6 as
 fractions). Every related id a client sends is looked up among the rows the

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from portfolios import book_views, import_views, views
+from portfolios import book_views, views
+from portfolios.imports import views as import_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),

@@ -9,15 +9,14 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Page, expect
 
-from policies.proposal_models import Proposal, ProposalLotRelief, ProposalStatus
+from policies.proposals.models import Proposal, ProposalLotRelief, ProposalStatus
 from portfolios.models import Lot, Transaction
 from tests.conftest import build_world
-from tests.policies.test_proposal_support import audit_trail_emptied_after, make_drifted
+from tests.policies.proposals.drifted import make_drifted
 
 if TYPE_CHECKING:
     from tests.browser.conftest import Shoot, SignIn
 
-__all__ = ["audit_trail_emptied_after"]  # a fixture, imported for pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("audit_trail_emptied_after")]
 

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from advisory.engine.drift import band_half_width
-from advisory.engine.rebalance_types import RebalancePlan, Side
+from advisory.engine.rebalance.types import RebalancePlan, Side
 from advisory.engine.types import (
     CASH_CLASS,
     AccountInfo,

@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from advisory.engine.harvest import harvest_losses, harvestable_losses
-from advisory.engine.rebalance_types import HarvestOptions
+from advisory.engine.rebalance.harvest import harvest_losses, harvestable_losses
+from advisory.engine.rebalance.types import HarvestOptions
 from advisory.engine.types import SecurityInfo, TransactionInfo
 from tests.engine.households import (
     AS_OF,

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from advisory.engine.rebalance import naive_rebalance, plan_rebalance
-from advisory.engine.rebalance_types import Location, RebalanceMode, RebalanceOptions
+from advisory.engine.rebalance.types import Location, RebalanceMode, RebalanceOptions
 from advisory.engine.types import PolicyTargets, SecurityInfo, TaxProfile, TransactionInfo
 from tests.engine.households import (
     AS_OF,
@@ -37,7 +37,7 @@ D = Decimal
 HALF_CASH = PolicyTargets(targets={"us_equity": D("0.5"), "cash": D("0.5")})
 
 
-# --- the netting example of DOMAIN.md ------------------------------------------------------
+# --- the netting example of docs/DOMAIN.md -------------------------------------------------
 # One taxable account holds 200 shares of XYZ at $100 and no cash:
 #   lot 1: 100 sh bought 2020 for $40,000 -> long-term, 100 - 400 = -300/sh
 #   lot 2: 100 sh bought March 2025 for $30,000 -> short-term, 100 - 300 = -200/sh
@@ -83,7 +83,7 @@ def test_domain_netting_example_fifo_costs_more() -> None:
 def test_domain_netting_example_per_lot_linear_costs_most() -> None:
     # The per-lot linear choice (lot 2 only) through the same reporting, as the
     # optimiser would report it: x = 100 -> 37,200 by hand above.
-    from advisory.engine.rebalance_result import assemble_plan
+    from advisory.engine.rebalance.result import assemble_plan
 
     linear = assemble_plan(NETTING, HALF_CASH, {}, {2: D("100")}, {})
     assert linear.tax_after == D("37200.00")

@@ -12,9 +12,9 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_array, hstack, vstack
 
 from advisory.engine.rebalance import naive_rebalance, plan_rebalance
-from advisory.engine.rebalance_model import build_model
-from advisory.engine.rebalance_problem import prepare_problem
-from advisory.engine.rebalance_types import RebalanceOptions, RebalancePlan, Side
+from advisory.engine.rebalance.model import build_model
+from advisory.engine.rebalance.problem import prepare_problem
+from advisory.engine.rebalance.types import RebalanceOptions, RebalancePlan, Side
 from advisory.engine.types import (
     AccountInfo,
     HouseholdSnapshot,
@@ -163,7 +163,7 @@ def test_budget_whole_shares_and_short_term_rules_hold(
 def _big_m_least_tax(
     snapshot: HouseholdSnapshot, policy: PolicyTargets, flows: dict[int, Decimal], mode: str
 ) -> float | None:
-    """DOMAIN.md's formulation, built independently: one MILP, two sign binaries, big-M.
+    """docs/DOMAIN.md's formulation, built independently: one MILP, two sign binaries, big-M.
 
     Shares the engine's constraint rows (cash, cells, every rule-3 group) but not its
     tax modelling: sigma = [S >= 0], lam = [L >= 0], and one tax line per sign case.

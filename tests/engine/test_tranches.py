@@ -9,8 +9,8 @@ import pytest
 
 from advisory.engine.lots import LotRelief, Term
 from advisory.engine.rebalance import plan_rebalance
-from advisory.engine.rebalance_types import Side, Trade
-from advisory.engine.tranches import add_months, plan_tranches
+from advisory.engine.rebalance.tranches import add_months, plan_tranches
+from advisory.engine.rebalance.types import Side, Trade
 from tests.engine.households import EQ, FIFTY_FIFTY, household, ira, lot, taxable
 
 D = Decimal

@@ -12,9 +12,10 @@ from django.test.utils import CaptureQueriesContext
 
 from advisory.engine.drift import household_values_by_class, measure_drift
 from advisory.flags import household_flags
+from policies.drift import drift_scan
 from policies.models import DriftSnapshot
 from policies.selectors import active_policy_get, household_values_bulk, policy_targets_of
-from policies.services import drift_scan, policy_acknowledge, policy_create
+from policies.services import policy_acknowledge, policy_create
 from policies.tasks import scan_drift
 from portfolios.models import Household
 from portfolios.snapshots import household_snapshot

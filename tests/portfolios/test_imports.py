@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from portfolios import import_csv
-from portfolios.import_checks import UNKNOWN_ACCOUNT
-from portfolios.import_csv import RowError
-from portfolios.imports import (
+from portfolios.imports import files as import_csv
+from portfolios.imports.checks import UNKNOWN_ACCOUNT
+from portfolios.imports.files import RowError
+from portfolios.imports.services import (
     COLUMNS,
     ImportKind,
     lots_import,

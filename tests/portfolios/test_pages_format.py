@@ -9,12 +9,9 @@ from decimal import Decimal
 
 import pytest
 
-from portfolios.templatetags.advisory_format import (
-    PALETTE,
-    bar_segments,
+from advisory.lib.charts import PALETTE, bar_segments, class_color, donut_arcs
+from advisory.lib.format import (
     bp,
-    class_color,
-    donut_arcs,
     fraction_bp,
     gain_class,
     money,

@@ -23,7 +23,7 @@ from django.test import override_settings
 from advisory.engine.lots import is_long_term
 from advisory.models import Firm, Membership, Role, User
 from policies.models import DriftSnapshot
-from policies.proposal_models import Proposal, ProposalStatus
+from policies.proposals.models import Proposal, ProposalStatus
 from portfolios.access import households_for
 from portfolios.demo import DEMO_FIRMS, DEMO_PASSWORD, SeedReport, seed_demo
 from portfolios.demo.market import (

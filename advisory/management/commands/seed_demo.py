@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from policies.demo import seed_policies
-from policies.proposal_demo import seed_proposals
+from policies.proposals.demo import seed_proposals
 from portfolios.demo import DEMO_FIRMS, DemoSeedError, SeedReport, seed_demo
 from portfolios.demo.seed import DEMO_TOTP_SECRET
 from portfolios.models import Household

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from advisory.models import User
-from portfolios.imports import ImportKind, ImportReport, book_import
+from portfolios.imports.services import ImportKind, ImportReport, book_import
 
 
 class Command(BaseCommand):

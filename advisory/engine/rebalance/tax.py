@@ -1,0 +1,113 @@
+"""US netting in solver terms: the sign cases of (S, L) and the zero-tax region.
+
+Tax with US netting
+    With ``S = S0 + dS`` and ``L = L0 + dL`` (dS, dL linear in s over taxable
+    lots), ``T(S, L)`` is not convex: a long-term loss is worth the ordinary
+    rate against short-term gains. docs/DOMAIN.md's two binaries are the signs of S
+    and L. Instead of big-M constraints, the model is solved once per sign case
+    (the two binaries fixed: a complete branch on them), where T is exact and
+    convex:
+
+        S >= 0, L >= 0:  tau >= t_ord S + t_ltcg L
+        S >= 0, L <= 0:  tau >= t_ord (S + L), tau >= 0
+        S <= 0, L >= 0:  tau >= t_ltcg (S + L), tau >= 0
+        S <= 0, L <= 0:  tau >= 0
+
+    The cheapest case is the optimum. This avoids big-M leaks (a binary at
+    the solver's integrality tolerance 1e-6 times M = 1e7 would hide $10 of
+    gain) and cases that cannot occur are skipped from the gain ranges.
+
+    With both rates positive, ``T(S, L) = 0`` exactly when ``S + L <= 0`` (a
+    net loss in one bucket at least as large as the other's gain), a convex
+    region tried before the cases (see solve).
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import numpy as np
+
+from advisory.engine.rebalance.model import Model, Row, Vector, slack
+
+
+class SignCase(Enum):
+    GAIN_GAIN = (1, 1)
+    GAIN_LOSS = (1, -1)
+    LOSS_GAIN = (-1, 1)
+    LOSS_LOSS = (-1, -1)
+
+
+def gain_range(model: Model, gains: Vector) -> tuple[float, float]:
+    """The least and most gain the sells could realise (sell caps times gain per share)."""
+    contribution = gains[model.sells] * model.high[model.sells]
+    return float(contribution[contribution < 0].sum()), float(contribution[contribution > 0].sum())
+
+
+def case_possible(model: Model, case: SignCase) -> bool:
+    """Whether S and L can take the case's signs at all (so the case is worth a solve)."""
+    problem = model.problem
+    sign_s, sign_l = case.value
+    for base, gains, sign in (
+        (problem.s0, model.short_term, sign_s),
+        (problem.l0, model.long_term, sign_l),
+    ):
+        least, most = gain_range(model, gains)
+        if sign > 0 and base + most < 0:
+            return False
+        if sign < 0 and base + least > 0:
+            return False
+    return True
+
+
+def case_rows(model: Model, case: SignCase) -> list[Row]:
+    """The sign constraints of S and L and the tax lines of one case (see module notes)."""
+    problem = model.problem
+    sign_s, sign_l = case.value
+    rows = [
+        Row(
+            model.short_term,
+            -problem.s0 if sign_s > 0 else -np.inf,
+            np.inf if sign_s > 0 else -problem.s0,
+        ),
+        Row(
+            model.long_term,
+            -problem.l0 if sign_l > 0 else -np.inf,
+            np.inf if sign_l > 0 else -problem.l0,
+        ),
+    ]
+    t_ord, t_ltcg = problem.t_ord, problem.t_ltcg
+    slopes = {
+        SignCase.GAIN_GAIN: (t_ord, t_ltcg),
+        SignCase.GAIN_LOSS: (t_ord, t_ord),
+        SignCase.LOSS_GAIN: (t_ltcg, t_ltcg),
+    }.get(case)
+    if slopes is not None:
+        a, b = slopes
+        line = -a * model.short_term - b * model.long_term
+        line[model.tau] = 1.0
+        rows.append(Row(line, a * problem.s0 + b * problem.l0, np.inf))
+    return rows
+
+
+def tax_vector(model: Model) -> Vector:
+    objective = model.vector()
+    objective[model.tau] = 1.0
+    return objective
+
+
+def zero_tax_row(model: Model) -> Row | None:
+    """The plans that owe no tax this year as one row, when they form a convex set.
+
+    Both rates positive: ``S + L <= 0`` (at least one bucket is a net loss
+    that wipes out the other, so both terms of T vanish; and T = 0 forces
+    S + L <= 0). Both rates zero: every plan (a row that always holds). One
+    rate zero (a 0% long-term bracket): None, the sign cases decide.
+    """
+    problem = model.problem
+    net = model.short_term + model.long_term
+    if problem.t_ord <= 0 and problem.t_ltcg <= 0:
+        return Row(np.zeros_like(net), -np.inf, np.inf)
+    if problem.t_ord <= 0 or problem.t_ltcg <= 0:
+        return None
+    return Row(net, -np.inf, -problem.s0 - problem.l0 + slack(0.0))

@@ -1,0 +1,1 @@
+"""Asset-location plans: computed by the engine, saved, compared and explained."""

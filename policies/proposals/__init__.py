@@ -1,0 +1,1 @@
+"""Proposals: tax-aware rebalance and harvest proposals, implementation plans, orders."""

@@ -1,0 +1,260 @@
+"""REST endpoints for proposals, their order files and implementation plans.
+
+Access (``portfolios.access`` through ``selectors``, as the pages):
+reading needs the household visible (its advisors, the firm's admins and
+operations staff, its clients); a client reads only approved and executed
+proposals (404 for the others), no implementation plans (404, an empty list)
+and no order file (403). Requesting, approving, rejecting and executing need
+``Capability.EDIT_POLICY`` (the household's advisors and the firm's admins):
+operations staff and clients get 403, anyone who cannot see the household 404.
+
+``POST /households/{id}/proposals/`` answers 201 with the proposal, or 202
+``{"id", "status": "pending"}`` when a worker computes it (a household with
+more lots than ``settings.PROPOSAL_ASYNC_LOT_THRESHOLD``). Approve, reject and
+execute answer 200 with the proposal, 409 when its status does not allow the
+action or the household changed since it was computed.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from advisory.http import AuthenticatedRequest
+from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
+from policies.proposals.execution import proposal_execute
+from policies.proposals.models import ImplementationPlan, Proposal
+from policies.proposals.orders import ORDERABLE, orders_csv
+from policies.proposals.plans import implementation_plan_create
+from policies.proposals.selectors import (
+    implementation_plan_get,
+    implementation_plan_list,
+    proposal_get,
+    proposal_list,
+    proposal_orders_get,
+)
+from policies.proposals.serializers import (
+    ImplementationPlanRequestSerializer,
+    ImplementationPlanSerializer,
+    ProposalPendingSerializer,
+    ProposalRequestSerializer,
+    ProposalSerializer,
+    RejectSerializer,
+)
+from policies.proposals.services import (
+    ProposalStateError,
+    proposal_approve,
+    proposal_create,
+    proposal_reject,
+)
+from portfolios.access import Capability, household_for
+
+CONFLICT = OpenApiResponse(description="The status does not allow it, or the household changed")
+
+
+def _proposal_response(
+    request: AuthenticatedRequest, pk: int, code: int = status.HTTP_200_OK
+) -> Response:
+    proposal = proposal_get(user=request.user, pk=pk)
+    return Response(ProposalSerializer(proposal).data, status=code)
+
+
+class HouseholdProposalsView(generics.ListAPIView):
+    """The household's proposals (GET, newest first); POST requests a new one."""
+
+    request: AuthenticatedRequest
+
+    serializer_class = ProposalSerializer
+    queryset = Proposal.objects.none()  # the schema's model; requests use get_queryset
+
+    def get_queryset(self) -> QuerySet[Proposal]:
+        if getattr(self, "swagger_fake_view", False):
+            return Proposal.objects.none()
+        household = household_for(self.request.user, self.kwargs["pk"])
+        return proposal_list(user=self.request.user, household=household.pk)
+
+    @extend_schema(
+        request=ProposalRequestSerializer,
+        responses={
+            201: ProposalSerializer,
+            202: ProposalPendingSerializer,
+            400: OpenApiResponse(description="Bad options, or no active IPS"),
+        },
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
+
+        def create() -> Response:
+            options = ProposalRequestSerializer(data=request.data, context={"household": household})
+            options.is_valid(raise_exception=True)
+            proposal = proposal_create(
+                household=household, user=request.user, request=options.proposal_request
+            )
+            if proposal.is_pending:
+                body = {"id": proposal.pk, "status": proposal.status}
+                return Response(body, status=status.HTTP_202_ACCEPTED)
+            return _proposal_response(request, proposal.pk, status.HTTP_201_CREATED)
+
+        return with_idempotency(request, create)
+
+
+class ProposalListView(generics.ListAPIView):
+    """Proposals of every household the caller may see, newest first."""
+
+    request: AuthenticatedRequest
+
+    serializer_class = ProposalSerializer
+    queryset = Proposal.objects.none()
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("household", OpenApiTypes.INT, required=False),
+            OpenApiParameter("status", OpenApiTypes.STR, required=False),
+            OpenApiParameter("kind", OpenApiTypes.STR, required=False),
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Proposal]:
+        if getattr(self, "swagger_fake_view", False):
+            return Proposal.objects.none()
+        params = self.request.query_params
+        return proposal_list(
+            user=self.request.user,
+            household=params.get("household"),
+            status=params.get("status"),
+            kind=params.get("kind"),
+        )
+
+
+class ProposalDetailView(APIView):
+    """One proposal (``pending`` until a worker has computed it)."""
+
+    @extend_schema(responses={200: ProposalSerializer})
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        return _proposal_response(request, pk)
+
+
+class ProposalApproveView(APIView):
+    """Approve a draft; 409 if it is not a draft or the household changed since."""
+
+    @extend_schema(request=None, responses={200: ProposalSerializer, 409: CONFLICT})
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
+        proposal_approve(proposal=proposal, user=request.user)
+        return _proposal_response(request, pk)
+
+
+class ProposalRejectView(APIView):
+    """Reject a draft or approved proposal, with an optional ``reason``; 409 otherwise."""
+
+    @extend_schema(request=RejectSerializer, responses={200: ProposalSerializer, 409: CONFLICT})
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
+        body = RejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        proposal_reject(proposal=proposal, user=request.user, reason=body.validated_data["reason"])
+        return _proposal_response(request, pk)
+
+
+class ProposalExecuteView(APIView):
+    """Apply an approved proposal to lots, cash and transactions; 409 if stale or not approved."""
+
+    @extend_schema(request=None, responses={200: ProposalSerializer, 409: CONFLICT})
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
+        proposal_execute(proposal=proposal, user=request.user)
+        return _proposal_response(request, pk)
+
+
+class CSVRenderer(BaseRenderer):
+    """Lets a client ask for ``text/csv``; errors still read as JSON."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: Any = None, context: Any = None) -> bytes:
+        text = data if isinstance(data, str) else json.dumps(data, default=str)
+        return text.encode(self.charset)
+
+
+class ProposalOrdersView(APIView):
+    """The order file for the custodian (CSV); a draft's is for review. 409 without orders."""
+
+    renderer_classes = (JSONRenderer, CSVRenderer)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR, 409: CONFLICT})
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
+        proposal = proposal_orders_get(user=request.user, pk=pk)
+        if proposal.status not in ORDERABLE:
+            raise ProposalStateError(f"A {proposal.status} proposal has no orders.")
+        response = HttpResponse(orders_csv(proposal), content_type="text/csv; charset=utf-8")
+        filename = f"proposal-{proposal.pk}-orders.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+class HouseholdImplementationPlansView(generics.ListAPIView):
+    """The household's implementation plans (GET); POST a new one (cancels the active one)."""
+
+    request: AuthenticatedRequest
+
+    serializer_class = ImplementationPlanSerializer
+    queryset = ImplementationPlan.objects.none()
+
+    def get_queryset(self) -> QuerySet[ImplementationPlan]:
+        if getattr(self, "swagger_fake_view", False):
+            return ImplementationPlan.objects.none()
+        household = household_for(self.request.user, self.kwargs["pk"])
+        return implementation_plan_list(user=self.request.user, household=household)
+
+    @extend_schema(
+        request=ImplementationPlanRequestSerializer,
+        responses={
+            201: ImplementationPlanSerializer,
+            400: OpenApiResponse(description="Bad options, no active IPS, nothing to do"),
+        },
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
+
+        def create() -> Response:
+            body = ImplementationPlanRequestSerializer(
+                data=request.data, context={"household": household}
+            )
+            body.is_valid(raise_exception=True)
+            plan = implementation_plan_create(
+                household=household,
+                user=request.user,
+                months=body.validated_data["months"],
+                start=body.validated_data["start"],
+                request=body.proposal_request,
+            )
+            fresh = implementation_plan_get(user=request.user, pk=plan.pk)
+            data = ImplementationPlanSerializer(fresh).data
+            return Response(data, status=status.HTTP_201_CREATED)
+
+        return with_idempotency(request, create)
+
+
+class ImplementationPlanDetailView(APIView):
+    """One implementation plan with its tranches."""
+
+    @extend_schema(responses={200: ImplementationPlanSerializer})
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        plan = implementation_plan_get(user=request.user, pk=pk)
+        return Response(ImplementationPlanSerializer(plan).data)

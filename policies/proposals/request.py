@@ -1,0 +1,201 @@
+"""What an advisor asks a proposal for, and the check of its ids against the household.
+
+``ProposalRequest`` is the one input of ``services.proposal_create``
+(the API's serializer and the pages' forms both build it); it is stored on
+the proposal as JSON (``to_json``) so a worker or a tranche can compute it
+later (``from_json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from advisory.engine.money import ZERO
+from advisory.engine.rebalance.types import (
+    HarvestOptions,
+    Location,
+    RebalanceMode,
+    RebalanceOptions,
+)
+from policies.proposals.models import ProposalKind
+from portfolios.models import Account, AssetClass, Household, Security
+
+REQUESTABLE_KINDS = (ProposalKind.REBALANCE, ProposalKind.HARVEST)
+TAX_OVERRIDES = ("realized_st_ytd", "realized_lt_ytd", "carryforward_st", "carryforward_lt")
+
+
+def _decimal_or_none(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
+@dataclass(frozen=True)
+class ProposalRequest:
+    """What the advisor asked for (docs/API.md "proposals"); ``as_of`` None means today.
+
+    ``cash_flows``: account id -> dollars arriving (positive) or leaving
+    (negative) with the proposal; executing it books them as deposits and
+    withdrawals. The four tax fields override the household's when set.
+    ``min_loss_dollars`` and ``min_loss_percent`` (a fraction) are for
+    ``kind="harvest"``; a harvest ignores mode, location, cash flows, the
+    gain budget and the minimum trade.
+    """
+
+    kind: str = ProposalKind.REBALANCE
+    as_of: date | None = None
+    mode: RebalanceMode = RebalanceMode.TARGET
+    location: Location = Location.HOUSEHOLD
+    cash_flows: Mapping[int, Decimal] = field(default_factory=dict)
+    allow_short_term: bool = True
+    gain_budget: Decimal | None = None
+    min_trade: Decimal = ZERO
+    whole_shares: bool = False
+    do_not_trade: frozenset[int] = frozenset()
+    do_not_trade_accounts: frozenset[int] = frozenset()
+    do_not_buy: frozenset[int] = frozenset()
+    buy_security: Mapping[str, int] = field(default_factory=dict)
+    hold_near_long_term_days: int = 0
+    realized_st_ytd: Decimal | None = None
+    realized_lt_ytd: Decimal | None = None
+    carryforward_st: Decimal | None = None
+    carryforward_lt: Decimal | None = None
+    min_loss_dollars: Decimal = ZERO
+    min_loss_percent: Decimal = ZERO
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as the API takes it: decimals as strings, ids sorted."""
+
+        def text(value: Decimal | None) -> str | None:
+            return None if value is None else str(value)
+
+        return {
+            "kind": str(self.kind),
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "mode": str(self.mode),
+            "location": str(self.location),
+            "cash_flows": [
+                {"account": a, "amount": str(v)} for a, v in sorted(self.cash_flows.items())
+            ],
+            "allow_short_term": self.allow_short_term,
+            "gain_budget": text(self.gain_budget),
+            "min_trade": str(self.min_trade),
+            "whole_shares": self.whole_shares,
+            "do_not_trade": sorted(self.do_not_trade),
+            "do_not_trade_accounts": sorted(self.do_not_trade_accounts),
+            "do_not_buy": sorted(self.do_not_buy),
+            "buy_security": dict(sorted(self.buy_security.items())),
+            "hold_near_long_term_days": self.hold_near_long_term_days,
+            **{name: text(getattr(self, name)) for name in TAX_OVERRIDES},
+            "min_loss_dollars": str(self.min_loss_dollars),
+            "min_loss_percent": str(self.min_loss_percent),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ProposalRequest:
+        """The inverse of ``to_json`` (missing keys take the defaults)."""
+        as_of = data.get("as_of")
+        return cls(
+            kind=data.get("kind", ProposalKind.REBALANCE),
+            as_of=date.fromisoformat(as_of) if as_of else None,
+            mode=RebalanceMode(data.get("mode", RebalanceMode.TARGET)),
+            location=Location(data.get("location", Location.HOUSEHOLD)),
+            cash_flows={
+                int(f["account"]): Decimal(str(f["amount"])) for f in data.get("cash_flows", [])
+            },
+            allow_short_term=bool(data.get("allow_short_term", True)),
+            gain_budget=_decimal_or_none(data.get("gain_budget")),
+            min_trade=Decimal(str(data.get("min_trade", "0"))),
+            whole_shares=bool(data.get("whole_shares", False)),
+            do_not_trade=frozenset(int(i) for i in data.get("do_not_trade", [])),
+            do_not_trade_accounts=frozenset(int(i) for i in data.get("do_not_trade_accounts", [])),
+            do_not_buy=frozenset(int(i) for i in data.get("do_not_buy", [])),
+            buy_security={str(k): int(v) for k, v in data.get("buy_security", {}).items()},
+            hold_near_long_term_days=int(data.get("hold_near_long_term_days", 0)),
+            **{name: _decimal_or_none(data.get(name)) for name in TAX_OVERRIDES},
+            min_loss_dollars=Decimal(str(data.get("min_loss_dollars", "0"))),
+            min_loss_percent=Decimal(str(data.get("min_loss_percent", "0"))),
+        )
+
+    def rebalance_options(
+        self, plan_targets: Mapping[tuple[int, str], Decimal] | None = None
+    ) -> RebalanceOptions:
+        return RebalanceOptions(
+            mode=self.mode,
+            location=self.location,
+            plan_targets=plan_targets,
+            allow_short_term=self.allow_short_term,
+            gain_budget=self.gain_budget,
+            min_trade=self.min_trade,
+            whole_shares=self.whole_shares,
+            do_not_trade_securities=self.do_not_trade,
+            do_not_trade_accounts=self.do_not_trade_accounts,
+            do_not_buy=self.do_not_buy,
+            buy_security=dict(self.buy_security),
+            hold_near_long_term_days=self.hold_near_long_term_days,
+        )
+
+    def harvest_options(self) -> HarvestOptions:
+        return HarvestOptions(
+            min_loss_dollars=self.min_loss_dollars,
+            min_loss_percent=self.min_loss_percent,
+            whole_shares=self.whole_shares,
+            do_not_trade_securities=self.do_not_trade,
+            do_not_trade_accounts=self.do_not_trade_accounts,
+            do_not_buy=self.do_not_buy,
+            buy_security=dict(self.buy_security),
+        )
+
+
+def _unknown(ids: frozenset[int], known: set[int]) -> list[int]:
+    return sorted(i for i in ids if i not in known)
+
+
+def proposal_request_errors(*, household: Household, request: ProposalRequest) -> dict[str, Any]:
+    """Field messages for ids that are not the household's accounts or the firm's securities.
+
+    Shapes follow DRF: ``{"cash_flows": {"1": {"account": [...]}}}`` (by position),
+    ``{"do_not_buy": ["99 is not ..."]}``, ``{"buy_security": {"us_equity": [...]}}``.
+    Three queries.
+    """
+    errors: dict[str, Any] = {}
+    accounts = set(Account.objects.filter(household=household).values_list("pk", flat=True))
+    securities = dict(
+        Security.objects.filter(firm_id=household.firm_id).values_list("pk", "asset_class__code")
+    )
+    classes = set(
+        AssetClass.objects.filter(firm_id=household.firm_id).values_list("code", flat=True)
+    )
+    flow_errors = {
+        str(n): {"account": [f"{account} is not an account of this household."]}
+        for n, account in enumerate(request.cash_flows)
+        if account not in accounts
+    }
+    if flow_errors:
+        errors["cash_flows"] = flow_errors
+    for name, ids, known, noun in (
+        ("do_not_trade", request.do_not_trade, securities, "a security of this firm"),
+        ("do_not_buy", request.do_not_buy, securities, "a security of this firm"),
+        (
+            "do_not_trade_accounts",
+            request.do_not_trade_accounts,
+            accounts,
+            "an account of this household",
+        ),
+    ):
+        bad = _unknown(ids, set(known))
+        if bad:
+            errors[name] = [f"{i} is not {noun}." for i in bad]
+    buy_errors = {}
+    for code, security_id in request.buy_security.items():
+        if code not in classes:
+            buy_errors[code] = [f"{code!r} is not an asset class of this firm."]
+        elif securities.get(security_id) != code:
+            buy_errors[code] = [f"{security_id} is not a security of this firm in {code}."]
+    if buy_errors:
+        errors["buy_security"] = buy_errors
+    if request.kind not in REQUESTABLE_KINDS:
+        errors["kind"] = [f"Choose one of: {', '.join(REQUESTABLE_KINDS)}."]
+    return errors

@@ -1,0 +1,382 @@
+"""Checking the rows of an import file against the book: every error of every row.
+
+``check_<kind>(records, *, user, today)`` returns the unsaved rows to write and
+the errors (empty when every row is fine). Accounts are looked up among those
+the user may change (``households_for(user, write=True)``) and symbols among
+the firm's securities, in bulk: the queries do not grow with the rows. An id
+outside the user's reach is "unknown", exactly like one that does not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
+from decimal import Decimal
+from functools import partial
+from typing import Any
+
+from django.db.models import Max
+from django.db.models.functions import Upper
+
+from advisory.engine.money import ZERO
+from portfolios.access import households_for
+from portfolios.imports.files import (
+    CellError,
+    Record,
+    RowError,
+    parse_date,
+    parse_decimal,
+    parse_id,
+)
+from portfolios.models import Account, Lot, PricePoint, Security, Transaction, TransactionKind
+from portfolios.selectors import security_list
+
+LOOKUP_CHUNK = 2000  # ids per IN (...) list, well under SQLite's variable limit
+SECURITY_KINDS = frozenset({TransactionKind.BUY, TransactionKind.SELL, TransactionKind.REINVEST})
+UNKNOWN_ACCOUNT = "Unknown account: none with this id that you may change."
+DESCRIPTION_MAX = 200
+
+
+class _Row:
+    """One record's cells, parsed one by one; each bad cell becomes an error of the row."""
+
+    def __init__(self, record: Record) -> None:
+        self.record = record
+        self.errors: list[RowError] = []
+
+    def error(self, column: str | None, message: str) -> None:
+        self.errors.append(RowError(self.record.row, column, message))
+
+    def text(self, column: str) -> str:
+        return self.record.cells.get(column, "")
+
+    def parsed[V](
+        self, column: str, parse: Callable[[str], V], *, required: bool = True
+    ) -> V | None:
+        text = self.text(column)
+        if not text:
+            if required:
+                self.error(column, "Required.")
+            return None
+        try:
+            return parse(text)
+        except CellError as bad:
+            self.error(column, str(bad))
+            return None
+
+    def account(self, accounts: dict[int, Account]) -> Account | None:
+        account_id = self.parsed("account", parse_id)
+        if account_id is None:
+            return None
+        if account_id not in accounts:
+            self.error("account", UNKNOWN_ACCOUNT)
+        return accounts.get(account_id)
+
+    def security(
+        self, securities: dict[str, Security], *, required: bool = True
+    ) -> Security | None:
+        symbol = self.text("symbol")
+        if not symbol:
+            if required:
+                self.error("symbol", "Required.")
+            return None
+        found = securities.get(symbol.upper())
+        if found is None:
+            self.error("symbol", f"Unknown symbol “{symbol[:20]}”: no security of your firm.")
+        return found
+
+
+def _duplicate(seen: dict[tuple[Any, ...], int], key: tuple[Any, ...], row: int) -> int | None:
+    """The earlier row with the same key, or None (and remember this one)."""
+    earlier = seen.setdefault(key, row)
+    return earlier if earlier != row else None
+
+
+def check_lots(
+    records: Sequence[Record], *, user: Any, today: date
+) -> tuple[list[Lot], list[RowError]]:
+    """The lots to create, or the errors of every row (an empty list when all are fine)."""
+    accounts = _accounts_by_id(user, records)
+    securities = _securities_by_symbol(user, records)
+    menus = {pk: {c.pk for c in a.allowed_asset_classes.all()} for pk, a in accounts.items()}
+    in_book = _lot_keys_in_book(accounts)
+    seen: dict[tuple[Any, ...], int] = {}
+    lots: list[Lot] = []
+    errors: list[RowError] = []
+    for record in records:
+        row = _Row(record)
+        account = row.account(accounts)
+        security = row.security(securities)
+        quantity = row.parsed("quantity", _shares(above=True))
+        basis = row.parsed(
+            "cost_basis", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO)
+        )
+        acquired = row.parsed("acquired_on", partial(parse_date, latest=today))
+        menu = menus[account.pk] if account else set()
+        if security and menu and security.asset_class_id not in menu:
+            row.error(
+                "symbol",
+                f"{security.symbol} ({security.asset_class.name}) is not on this account's "
+                "investment menu.",
+            )
+        if (
+            row.errors
+            or account is None
+            or security is None
+            or quantity is None
+            or basis is None
+            or acquired is None
+        ):
+            errors.extend(row.errors)
+            continue
+        key = (account.pk, security.pk, quantity, basis, acquired)
+        if (earlier := _duplicate(seen, key, record.row)) is not None:
+            errors.append(RowError(record.row, None, f"The same lot as row {earlier}."))
+        elif key in in_book:
+            errors.append(RowError(record.row, None, "This lot is already in the book."))
+        else:
+            lots.append(
+                Lot(
+                    account=account,
+                    security=security,
+                    quantity=quantity,
+                    cost_basis=basis,
+                    acquired_on=acquired,
+                )
+            )
+    return lots, errors
+
+
+def _shares(*, above: bool) -> Callable[[str], Decimal]:
+    return partial(parse_decimal, places=6, max_digits=22, minimum=ZERO, above=above)
+
+
+def _money(text: str) -> Decimal:
+    return parse_decimal(text, places=2, max_digits=16)
+
+
+def _kind(text: str) -> TransactionKind:
+    value = text.lower()
+    if value not in TransactionKind.values:
+        raise CellError(f"“{text[:20]}” is not a kind; use one of {', '.join(TransactionKind)}.")
+    return TransactionKind(value)
+
+
+def _description(text: str) -> str:
+    if len(text) > DESCRIPTION_MAX:
+        raise CellError(f"At most {DESCRIPTION_MAX} characters.")
+    return text
+
+
+def check_transactions(
+    records: Sequence[Record], *, user: Any, today: date
+) -> tuple[list[Transaction], list[RowError]]:
+    """The transactions to record, or the errors of every row."""
+    accounts = _accounts_by_id(user, records)
+    securities = _securities_by_symbol(user, records)
+    seen: dict[tuple[Any, ...], int] = {}
+    rows: list[Transaction] = []
+    errors: list[RowError] = []
+    for record in records:
+        row = _Row(record)
+        found = _transaction_of(row, accounts, securities, today=today)
+        if found is None:
+            errors.extend(row.errors)
+            continue
+        key = _transaction_key(found)
+        if (earlier := _duplicate(seen, key, record.row)) is not None:
+            errors.append(RowError(record.row, None, f"The same transaction as row {earlier}."))
+        else:
+            rows.append(found)
+    in_book = _transaction_keys_in_book(rows)
+    errors.extend(
+        RowError(_row_of(seen, t), None, "This transaction is already in the book.")
+        for t in rows
+        if _transaction_key(t) in in_book
+    )
+    return rows, errors
+
+
+def _transaction_of(
+    row: _Row, accounts: dict[int, Account], securities: dict[str, Security], *, today: date
+) -> Transaction | None:
+    account = row.account(accounts)
+    kind = row.parsed("kind", _kind)
+    trades_security = kind in SECURITY_KINDS
+    security = row.security(securities, required=trades_security)
+    trade_date = row.parsed("trade_date", partial(parse_date, latest=today))
+    quantity = row.parsed("quantity", _shares(above=trades_security), required=trades_security)
+    amount = row.parsed("amount", _money)
+    gain = row.parsed("realized_gain", _money, required=False)
+    description = row.parsed("description", _description, required=False) or ""
+    if gain is not None and kind is not None and kind != TransactionKind.SELL:
+        row.error("realized_gain", "Only a sell realizes a gain.")
+    if row.errors or account is None or kind is None or trade_date is None or amount is None:
+        return None
+    return Transaction(
+        account=account,
+        security=security,
+        kind=kind,
+        trade_date=trade_date,
+        quantity=quantity if quantity is not None else ZERO,
+        amount=amount,
+        realized_gain=gain,  # type: ignore[misc]
+        description=description,
+    )
+
+
+def _transaction_key(t: Transaction) -> tuple[Any, ...]:
+    return (
+        t.account_id,
+        t.security_id,
+        t.kind,
+        t.trade_date,
+        t.quantity,
+        t.amount,
+        t.realized_gain,
+        t.description,
+    )
+
+
+def _row_of(seen: dict[tuple[Any, ...], int], t: Transaction) -> int:
+    return seen[_transaction_key(t)]
+
+
+def check_prices(
+    records: Sequence[Record], *, user: Any, today: date
+) -> tuple[list[PricePoint], list[RowError]]:
+    """The daily closes to upsert, or the errors of every row."""
+    securities = _securities_by_symbol(user, records)
+    seen: dict[tuple[Any, ...], int] = {}
+    points: list[PricePoint] = []
+    errors: list[RowError] = []
+    for record in records:
+        row = _Row(record)
+        security = row.security(securities)
+        day = row.parsed("date", partial(parse_date, latest=today))
+        close = row.parsed(
+            "price", partial(parse_decimal, places=6, max_digits=18, minimum=ZERO, above=True)
+        )
+        if row.errors or security is None or day is None or close is None:
+            errors.extend(row.errors)
+            continue
+        if (earlier := _duplicate(seen, (security.pk, day), record.row)) is not None:
+            errors.append(RowError(record.row, None, f"The same symbol and date as row {earlier}."))
+        else:
+            points.append(PricePoint(security=security, date=day, close=close))
+    return points, errors
+
+
+# --- lookups in bulk --------------------------------------------------------------------------
+
+
+def _chunks[V](values: Iterable[V]) -> Iterator[list[V]]:
+    ordered = list(values)
+    for start in range(0, len(ordered), LOOKUP_CHUNK):
+        yield ordered[start : start + LOOKUP_CHUNK]
+
+
+def _account_ids(records: Sequence[Record]) -> set[int]:
+    ids = set()
+    for record in records:
+        try:
+            ids.add(parse_id(record.cells.get("account", "")))
+        except CellError:
+            continue
+    return ids
+
+
+def _accounts_by_id(user: Any, records: Sequence[Record]) -> dict[int, Account]:
+    """Accounts named in the file that the user may change; any other id is simply absent."""
+    writable = households_for(user, write=True)
+    found: dict[int, Account] = {}
+    for ids in _chunks(sorted(_account_ids(records))):
+        accounts = Account.objects.filter(household__in=writable, pk__in=ids)
+        found.update((a.pk, a) for a in accounts.prefetch_related("allowed_asset_classes"))
+    return found
+
+
+def _securities_by_symbol(user: Any, records: Sequence[Record]) -> dict[str, Security]:
+    """The firm's securities named in the file, by upper-case symbol."""
+    symbols = {r.cells.get("symbol", "").upper() for r in records} - {""}
+    found: dict[str, Security] = {}
+    firm_securities = security_list(user=user).alias(symbol_key=Upper("symbol"))
+    for keys in _chunks(sorted(symbols)):
+        matching = firm_securities.filter(symbol_key__in=keys)
+        found.update((s.symbol.upper(), s) for s in matching)
+    return found
+
+
+def _lot_keys_in_book(accounts: dict[int, Account]) -> set[tuple[Any, ...]]:
+    keys: set[tuple[Any, ...]] = set()
+    for ids in _chunks(sorted(accounts)):
+        keys.update(
+            Lot.objects.filter(account_id__in=ids).values_list(
+                "account_id", "security_id", "quantity", "cost_basis", "acquired_on"
+            )
+        )
+    return keys
+
+
+def _transaction_keys_in_book(rows: Sequence[Transaction]) -> set[tuple[Any, ...]]:
+    if not rows:
+        return set()
+    first = min(t.trade_date for t in rows)
+    last = max(t.trade_date for t in rows)
+    keys: set[tuple[Any, ...]] = set()
+    for ids in _chunks(sorted({t.account_id for t in rows})):
+        keys.update(
+            Transaction.objects.filter(
+                account_id__in=ids, trade_date__gte=first, trade_date__lte=last
+            ).values_list(
+                "account_id",
+                "security_id",
+                "kind",
+                "trade_date",
+                "quantity",
+                "amount",
+                "realized_gain",
+                "description",
+            )
+        )
+    return keys
+
+
+def price_days_in_book(points: Sequence[PricePoint]) -> set[tuple[int, date]]:
+    if not points:
+        return set()
+    first = min(p.date for p in points)
+    last = max(p.date for p in points)
+    days: set[tuple[int, date]] = set()
+    for ids in _chunks(sorted({p.security_id for p in points})):
+        days.update(
+            PricePoint.objects.filter(
+                security_id__in=ids, date__gte=first, date__lte=last
+            ).values_list("security_id", "date")
+        )
+    return days
+
+
+def repriced_securities(points: Sequence[PricePoint]) -> list[Security]:
+    """Securities whose newest price is in the file, with that price set as their last price."""
+    newest: dict[int, PricePoint] = {}
+    for point in points:
+        if point.security_id not in newest or point.date > newest[point.security_id].date:
+            newest[point.security_id] = point
+    latest_in_book: dict[int, date] = {}
+    for ids in _chunks(sorted(newest)):
+        latest_in_book.update(
+            PricePoint.objects.filter(security_id__in=ids)
+            .values("security_id")
+            .annotate(latest=Max("date"))
+            .values_list("security_id", "latest")
+        )
+    repriced = []
+    for security_id, point in newest.items():
+        security = point.security
+        known = [d for d in (latest_in_book.get(security_id), security.price_date) if d]
+        if not known or point.date >= max(known):
+            security.price = point.close
+            security.price_date = point.date
+            repriced.append(security)
+    return repriced
