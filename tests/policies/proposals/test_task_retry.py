@@ -8,13 +8,11 @@ import pytest
 
 from advisory.celery import app
 from policies.models import InvestmentPolicy
-from policies.proposal_models import Proposal, ProposalStatus
-from policies.proposal_tasks import compute_proposal
+from policies.proposals.models import Proposal, ProposalStatus
+from policies.proposals.tasks import compute_proposal
 from portfolios.models import Lot
 from tests.conftest import World
-from tests.policies.test_proposal_support import drifted, propose
-
-__all__ = ["drifted"]  # a fixture, imported for pytest
+from tests.policies.proposals.drifted import propose
 
 pytestmark = pytest.mark.django_db
 
