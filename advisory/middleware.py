@@ -46,6 +46,40 @@ class RequestIdMiddleware:
         return response
 
 
+class RefuseNulMiddleware:
+    """A NUL character in the query string or a form field is a 400, not a database error.
+
+    PostgreSQL refuses NUL in text; a ``?status=`` filter or a lookup carrying one
+    reached it and answered 500. JSON bodies are checked by advisory.parsers.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        bad = _nul_field(request.GET)
+        if bad is None and request.method == "POST" and request.content_type in _FORM_TYPES:
+            bad = _nul_field(request.POST)
+        if bad is not None:
+            message = "NUL characters are not allowed."
+            if request.path.startswith("/api/"):
+                return JsonResponse({bad: [message]}, status=400)
+            return HttpResponse(f"{message} ({bad})", status=400, content_type="text/plain")
+        return self.get_response(request)
+
+
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _nul_field(data: object) -> str | None:
+    for key, values in data.lists():  # type: ignore[attr-defined]
+        if "\x00" in key:
+            return "non_field_errors"
+        if any("\x00" in value for value in values if isinstance(value, str)):
+            return str(key)
+    return None
+
+
 class NoStoreMiddleware:
     def __init__(self, get_response: Handler) -> None:
         self.get_response = get_response
