@@ -109,3 +109,24 @@ class OwnNotFoundMiddleware:
                 return JsonResponse({"detail": "Not found."}, status=404)
             return render(request, "404.html", status=404)
         return response
+
+
+class HistoryContextMiddleware:
+    """pghistory's request context (user, URL on every history event), PostgreSQL only.
+
+    On SQLite there are no history triggers, and pghistory's context injection
+    breaks SQLite's cursor; the demo runs without it.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        from pghistory.middleware import HistoryMiddleware
+
+        self.get_response = get_response
+        self.with_history = HistoryMiddleware(get_response)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.db import connection
+
+        if connection.vendor == "postgresql":
+            return self.with_history(request)
+        return self.get_response(request)

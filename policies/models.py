@@ -24,6 +24,7 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 
 from advisory.engine.money import ZERO
+from advisory.history import tracked
 from advisory.validators import validate_past_date, validate_planning_date
 from portfolios.models import AssetClass, Household, money, rate, unit_interval
 
@@ -64,6 +65,7 @@ class CryptoSleeve:
     split: dict[str, Decimal]  # class code -> share of the sleeve (sums to 1)
 
 
+@tracked("household__firm")
 class InvestmentPolicy(models.Model):
     """One version of a household's Investment Policy Statement."""
 
@@ -208,6 +210,7 @@ class InvestmentPolicy(models.Model):
         return CryptoSleeve(weight, split)
 
 
+@tracked("policy__household__firm")
 class PolicyTarget(models.Model):
     """The target weight (a fraction) of one asset class in one IPS version."""
 

@@ -16,6 +16,7 @@ from django.db.models import Q
 
 from advisory.engine.money import ZERO
 from advisory.engine.types import ACCOUNT_TAX_TREATMENT, RMD_ACCOUNT_TYPES, TaxTreatment
+from advisory.history import tracked
 from advisory.models import Firm
 from advisory.validators import (
     money_validators,
@@ -171,6 +172,7 @@ class PricePoint(models.Model):
         return f"{self.security_id} {self.date} {self.close}"
 
 
+@tracked("firm")
 class Household(models.Model):
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="households")
     name = models.CharField(max_length=200, validators=PLAIN)
@@ -230,6 +232,7 @@ class ClientLink(models.Model):
         return f"{self.user} → {self.household}"
 
 
+@tracked("household__firm")
 class Person(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="people")
     first_name = models.CharField(max_length=100, validators=PLAIN)
@@ -244,6 +247,7 @@ class Person(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+@tracked("household__firm")
 class Account(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="accounts")
     owner = models.ForeignKey(
@@ -294,6 +298,7 @@ class Account(models.Model):
         return self.account_type in RMD_ACCOUNT_TYPES
 
 
+@tracked("account__household__firm")
 class Lot(models.Model):
     """A tax lot: quantity of one security bought on one day for a total cost."""
 
@@ -317,6 +322,7 @@ class Lot(models.Model):
         return f"{self.quantity} {self.security_id} @ {self.acquired_on}"
 
 
+@tracked("account__household__firm")
 class Transaction(models.Model):
     """A record of what happened in an account.
 

@@ -101,6 +101,7 @@ DECLARED: dict[str, Declared] = {
     "api-implementation-plan-detail": Declared(STAFF, G, "plan"),
     # Pages: firm administration and settings
     "firm_users": Declared(ADMIN),
+    "firm_history": Declared(ADMIN),
     "firm_user_active": Declared(ADMIN, P, "user"),
     "firm_user_resend": Declared(ADMIN, P, "user"),
     "api_tokens": Declared(SIGNED_IN),
