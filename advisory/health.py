@@ -38,9 +38,9 @@ def _cache() -> bool:
 def _broker() -> bool:
     if not settings.CELERY_BROKER_URL:
         return True
-    from advisory.celery import app
+    from kombu import Connection
 
-    with app.connection_for_write() as conn:
+    with Connection(settings.CELERY_BROKER_URL, connect_timeout=BROKER_TIMEOUT_SECONDS) as conn:
         conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT_SECONDS)
     return True
 

@@ -327,7 +327,12 @@ def _accounts_by_id(user: Any, records: Sequence[Record]) -> dict[int, Account]:
 
 def _securities_by_symbol(user: Any, records: Sequence[Record]) -> dict[str, Security]:
     """The firm's securities named in the file, by upper-case symbol."""
-    symbols = {r.cells.get("symbol", "").upper() for r in records} - {""}
+    # A symbol with NUL is reported on its row; PostgreSQL refuses it in a query.
+    symbols = {
+        symbol
+        for symbol in (r.cells.get("symbol", "").upper() for r in records)
+        if symbol and "\x00" not in symbol
+    }
     found: dict[str, Security] = {}
     firm_securities = security_list(user=user).alias(symbol_key=Upper("symbol"))
     for keys in _chunks(sorted(symbols)):
