@@ -272,3 +272,14 @@ def test_a_body_of_5000_nested_arrays_is_a_400(world: World, api_as: Any) -> Non
     response = api_as("owner").generic("POST", url("lots"), body, content_type="application/json")
     assert response.status_code == 400
     assert "nested" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "abc", "1.5"])
+def test_a_page_that_is_not_a_positive_whole_number_is_a_400(
+    world: World, api_as: Any, page: str
+) -> None:
+    response = api_as("owner").get(f"{url('households')}?page={page}")
+    assert response.status_code == 400
+    assert "page" in response.json()
+    assert api_as("owner").get(f"{url('households')}?page=1").status_code == 200
+    assert api_as("owner").get(f"{url('households')}?page=last").status_code == 200
