@@ -20,7 +20,12 @@ class PagePagination(PageNumberPagination):
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         raw = request.query_params.get(self.page_query_param)
-        if raw is not None and raw not in self.last_page_strings:
-            if not (raw.isascii() and raw.isdigit() and int(raw) >= 1 and len(raw) < 10):
-                raise ValidationError({"page": ["A page is a whole number from 1."]})
+        if raw is not None and not _valid_page(raw, self.last_page_strings):
+            raise ValidationError({"page": ["A page is a whole number from 1."]})
         return super().paginate_queryset(queryset, request, view)
+
+
+def _valid_page(raw: str, last_page_strings: Any) -> bool:
+    if raw in last_page_strings:
+        return True
+    return raw.isascii() and raw.isdigit() and len(raw) < 10 and int(raw) >= 1
