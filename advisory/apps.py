@@ -14,3 +14,9 @@ class AdvisoryConfig(AppConfig):
         from portfolios.dashboard import register_flag_provider
 
         register_flag_provider(dashboard_flags)
+
+        from django.core.signals import request_finished
+
+        from advisory.logs import clear_request_id
+
+        request_finished.connect(clear_request_id, dispatch_uid="advisory.clear_request_id")

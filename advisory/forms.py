@@ -33,13 +33,23 @@ class InviteForm(forms.Form):
 
     def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.firm_id = firm_id
+        # True when the address belongs to a user of another firm (see clean_email).
+        self.belongs_elsewhere = False
         household = cast(forms.ModelChoiceField, self.fields["household"])
         household.queryset = Household.objects.filter(firm_id=firm_id).order_by("name")
 
     def clean_email(self) -> str:
+        # "Already a user" only for this firm's users. For another firm's user (or a
+        # superuser) the form goes through and the page answers as for any invitation,
+        # but nothing is created or sent: the form must not tell who uses another firm.
         email: str = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise ValidationError("A user with this email address already exists.")
+        existing = User.objects.filter(email__iexact=email).select_related("membership").first()
+        if existing is not None:
+            membership = getattr(existing, "membership", None)
+            if membership is not None and membership.firm_id == self.firm_id:
+                raise ValidationError("A user with this email address already exists.")
+            self.belongs_elsewhere = True
         return email
 
     def clean(self) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
@@ -64,7 +65,33 @@ class TokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as bad:
             raise exceptions.AuthenticationFailed("Invalid token.") from bad
-        return self._user_for(key)
+        self._refuse_if_guessing(request)
+        try:
+            return self._user_for(key)
+        except exceptions.AuthenticationFailed:
+            self._count_failure(request)
+            raise
+
+    @staticmethod
+    def _failure_key(request: Request) -> str:
+        from allauth.core.internal.httpkit import get_client_ip
+
+        return f"token-auth-failures:{get_client_ip(request) or 'unknown'}"
+
+    def _refuse_if_guessing(self, request: Request) -> None:
+        """At most ``TOKEN_AUTH_FAILURES_PER_MINUTE`` wrong tokens a minute from one address."""
+        failures = cache.get(self._failure_key(request), 0)
+        if failures >= settings.TOKEN_AUTH_FAILURES_PER_MINUTE:
+            raise exceptions.Throttled(wait=60, detail="Too many invalid tokens; try later.")
+
+    def _count_failure(self, request: Request) -> None:
+        key = self._failure_key(request)
+        if cache.add(key, 1, timeout=60):
+            return
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=60)
 
     def _user_for(self, key: str) -> tuple[Any, ApiToken]:
         token = (

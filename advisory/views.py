@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -43,12 +43,25 @@ def _site_url(request: AuthenticatedHttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The 500 page, with the request id a user can quote to support."""
+    from django.template import loader
+
+    template = loader.get_template("500.html")
+    body = template.render({"request_id": getattr(request, "request_id", "")})
+    return HttpResponse(body, status=500)
+
+
 @login_required
 def firm_users(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The firm's users with their roles; admins invite new ones here."""
     firm_id = _admin_firm_id(request)
     form = InviteForm(request.POST or None, firm_id=firm_id)
     if request.method == "POST" and form.is_valid():
+        if form.belongs_elsewhere:
+            # The same answer as a sent invitation (see InviteForm.clean_email).
+            messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+            return redirect("firm_users")
         try:
             user = user_invite(
                 firm=request.user.membership.firm,
@@ -169,3 +182,82 @@ def api_token_revoke_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens")
+
+
+HISTORY_ROWS = 200
+
+
+@login_required
+def firm_history(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The firm's audit history (firm admins): who changed what, when, before and after.
+
+    Read-only: the event tables are written by PostgreSQL triggers only. Filters:
+    ``?model=portfolios.Lot``, ``?object=<id>``, ``?user=<id>``.
+    """
+    from django.db import connection
+
+    from advisory.history import FIRM_PATHS, event_model
+
+    firm_id = _admin_firm_id(request)
+    chosen = request.GET.get("model", "")
+    object_id = request.GET.get("object", "")
+    user_id = request.GET.get("user", "")
+    events: list[dict[str, Any]] = []
+    for label, path in FIRM_PATHS.items():
+        if chosen and chosen != label:
+            continue
+        model: Any = event_model(label)
+        rows = model._default_manager.filter(**{f"{path}_id": firm_id}).select_related(
+            "pgh_context"
+        )
+        if object_id.isdigit():
+            rows = rows.filter(pgh_obj_id=int(object_id))
+        if user_id.isdigit():
+            rows = rows.filter(pgh_context__metadata__user=int(user_id))
+        for event in rows.order_by("-pgh_created_at", "-pgh_id")[:HISTORY_ROWS]:
+            columns = [
+                f.attname for f in model._meta.concrete_fields if not f.name.startswith("pgh_")
+            ]
+            after = {name: getattr(event, name) for name in columns}
+            before = (
+                model._default_manager.filter(pgh_obj_id=event.pgh_obj_id, pgh_id__lt=event.pgh_id)
+                .order_by("-pgh_id")
+                .values(*columns)
+                .first()
+                if event.pgh_label != "insert"
+                else None
+            )
+            changed = sorted(
+                key
+                for key in set(after) | set(before or {})
+                if (before or {}).get(key) != after.get(key)
+            )
+            metadata = event.pgh_context.metadata if event.pgh_context else {}
+            events.append(
+                {
+                    "when": event.pgh_created_at,
+                    "model": label,
+                    "object": event.pgh_obj_id,
+                    "action": event.pgh_label,
+                    "user": metadata.get("user"),
+                    "url": metadata.get("url", ""),
+                    "changes": [(key, (before or {}).get(key), after.get(key)) for key in changed],
+                }
+            )
+    events.sort(key=lambda e: e["when"], reverse=True)
+    users = {
+        m.user_id: m.user.display_name
+        for m in Membership.objects.filter(firm_id=firm_id).select_related("user")
+    }
+    for entry in events:
+        entry["who"] = users.get(entry["user"], "system" if entry["user"] is None else "—")
+    page: dict[str, Any] = {
+        "events": events[:HISTORY_ROWS],
+        "models": sorted(FIRM_PATHS),
+        "chosen": chosen,
+        "object_id": object_id,
+        "user_id": user_id,
+        "users": sorted(users.items(), key=lambda item: item[1]),
+        "recorded": connection.vendor == "postgresql",
+    }
+    return render(request, "advisory/firm_history.html", page)

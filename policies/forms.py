@@ -17,6 +17,7 @@ from django import forms
 from advisory.engine.money import HUNDRED
 from advisory.engine.risk import QUESTIONS
 from advisory.lib.format import plain_number
+from advisory.validators import validate_planning_date
 from policies.models import InvestmentPolicy, RebalanceMethod, ReviewFrequency
 from policies.services import (
     DEFAULT_ABS_BAND,
@@ -71,6 +72,7 @@ class PolicyForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Review dates count from this day.",
+        validators=[validate_planning_date],
     )
     horizon_years = forms.IntegerField(
         label="Time horizon (years)", min_value=1, max_value=100, initial=DEFAULT_HORIZON_YEARS
@@ -87,6 +89,7 @@ class PolicyForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Blank: the day the version is activated.",
+        validators=[validate_planning_date],
     )
     rationale = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),

@@ -24,6 +24,8 @@ from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 
 from advisory.engine.money import ZERO
+from advisory.history import tracked
+from advisory.validators import validate_past_date, validate_planning_date
 from portfolios.models import AssetClass, Household, money, rate, unit_interval
 
 CRYPTO_PREFIX = "crypto_"
@@ -63,6 +65,7 @@ class CryptoSleeve:
     split: dict[str, Decimal]  # class code -> share of the sleeve (sums to 1)
 
 
+@tracked("household__firm")
 class InvestmentPolicy(models.Model):
     """One version of a household's Investment Policy Statement."""
 
@@ -72,7 +75,10 @@ class InvestmentPolicy(models.Model):
         max_length=12, choices=PolicyStatus.choices, default=PolicyStatus.DRAFT
     )
     effective_date = models.DateField(
-        null=True, blank=True, help_text="Set when the version is activated, unless given."
+        null=True,
+        blank=True,
+        help_text="Set when the version is activated, unless given.",
+        validators=[validate_planning_date],
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -99,7 +105,7 @@ class InvestmentPolicy(models.Model):
         max_length=12, choices=RebalanceMethod.choices, default=RebalanceMethod.THRESHOLD
     )
     frequency = models.CharField(max_length=12, choices=ReviewFrequency.choices, blank=True)
-    anchor_date = models.DateField(null=True, blank=True)
+    anchor_date = models.DateField(null=True, blank=True, validators=[validate_planning_date])
     horizon_years = models.PositiveSmallIntegerField(default=20)
     cash_reserve = money(
         default=ZERO, help_text="Kept in cash outside the allocation, on top of account reserves."
@@ -107,7 +113,7 @@ class InvestmentPolicy(models.Model):
     risk_capacity_score = models.PositiveSmallIntegerField(null=True, blank=True)
     risk_tolerance_score = models.PositiveSmallIntegerField(null=True, blank=True)
     questionnaire_answers = models.JSONField(default=dict, blank=True)
-    last_rebalanced_on = models.DateField(null=True, blank=True)
+    last_rebalanced_on = models.DateField(null=True, blank=True, validators=[validate_past_date])
     document = models.FileField(upload_to="ips/%Y/", blank=True)
     document_status = models.CharField(
         max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.NONE
@@ -204,6 +210,7 @@ class InvestmentPolicy(models.Model):
         return CryptoSleeve(weight, split)
 
 
+@tracked("policy__household__firm")
 class PolicyTarget(models.Model):
     """The target weight (a fraction) of one asset class in one IPS version."""
 

@@ -16,6 +16,7 @@ from rest_framework import serializers
 
 from advisory.engine.drift import DriftReport
 from advisory.engine.risk import QUESTIONS, RiskScores, SuggestedAllocation
+from advisory.validators import validate_planning_date
 from policies.drift import DRIFT_PLACES
 from policies.models import InvestmentPolicy, PolicyStatus, RebalanceMethod, ReviewFrequency
 from policies.selectors import PolicyDiff
@@ -54,10 +55,14 @@ class PolicyWriteSerializer(serializers.Serializer):
     frequency = serializers.ChoiceField(
         choices=ReviewFrequency.choices, required=False, allow_null=True, allow_blank=True
     )
-    anchor_date = serializers.DateField(required=False, allow_null=True)
+    anchor_date = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_planning_date]
+    )
     horizon_years = serializers.IntegerField(default=DEFAULT_HORIZON_YEARS)
     cash_reserve = serializers.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
-    effective_date = serializers.DateField(required=False, allow_null=True)
+    effective_date = serializers.DateField(
+        required=False, allow_null=True, validators=[validate_planning_date]
+    )
     rationale = serializers.CharField(help_text="What changed and why (required).")
     questionnaire_answers = serializers.DictField(
         child=serializers.CharField(), required=False, default=dict

@@ -174,6 +174,8 @@ class SecurityViewSet(BookViewSet):
     )
     def prices(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Daily closing prices, newest first."""
+        if not (pk or "").isdigit():
+            raise ValidationError({"id": ["A security id is a whole number."]})
         security = get_object_or_404(self.get_queryset(), pk=pk)
         prices = PriceFilter(request.query_params, queryset=selectors.price_list(security=security))
         if not prices.is_valid():

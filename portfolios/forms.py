@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 
 from advisory.engine.money import HUNDRED, ZERO
 from advisory.models import Role, User
+from advisory.validators import MAX_MONEY, MAX_SHARES
 from portfolios.models import Account, AssetClass, Household, Lot, Person, Security
 
 
@@ -25,7 +26,8 @@ def money_field(*, label: str, allow_negative: bool = False, **kwargs: Any) -> f
         label=label,
         max_digits=16,
         decimal_places=2,
-        min_value=None if allow_negative else ZERO,
+        min_value=-MAX_MONEY if allow_negative else ZERO,
+        max_value=MAX_MONEY,
         widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
         **kwargs,
     )
@@ -228,6 +230,7 @@ class LotForm(forms.ModelForm):
         label="Quantity (shares)",
         max_digits=22,
         decimal_places=6,
+        max_value=MAX_SHARES,
         widget=forms.NumberInput(attrs={"step": "0.000001", "inputmode": "decimal"}),
         help_text="Up to 6 decimal places for fractional shares.",
     )

@@ -16,19 +16,35 @@ from django.db.models import Q
 
 from advisory.engine.money import ZERO
 from advisory.engine.types import ACCOUNT_TAX_TREATMENT, RMD_ACCOUNT_TYPES, TaxTreatment
+from advisory.history import tracked
 from advisory.models import Firm
+from advisory.validators import (
+    money_validators,
+    price_validators,
+    shares_validators,
+    validate_past_date,
+    validate_plain_text,
+)
 
 
+# Money, shares and prices carry the sanity maxima of advisory.validators (they reach
+# forms, serializers and the OpenAPI schema from here).
 def money(**kwargs: object) -> models.DecimalField[Decimal, Decimal]:
+    kwargs.setdefault("validators", money_validators(signed=True))
     return models.DecimalField(max_digits=16, decimal_places=2, **kwargs)  # type: ignore[arg-type]
 
 
 def quantity(**kwargs: object) -> models.DecimalField[Decimal, Decimal]:
+    kwargs.setdefault("validators", shares_validators())
     return models.DecimalField(max_digits=22, decimal_places=6, **kwargs)  # type: ignore[arg-type]
 
 
 def price(**kwargs: object) -> models.DecimalField[Decimal, Decimal]:
+    kwargs.setdefault("validators", price_validators())
     return models.DecimalField(max_digits=18, decimal_places=6, **kwargs)  # type: ignore[arg-type]
+
+
+PLAIN = [validate_plain_text]
 
 
 def rate(**kwargs: object) -> models.DecimalField[Decimal, Decimal]:
@@ -68,12 +84,26 @@ class TransactionKind(models.TextChoices):
     FEE = "fee", "Fee"
 
 
+# The sign of a transaction's amount (its effect on cash) follows from its kind.
+CASH_IN_KINDS = frozenset({"sell", "deposit", "dividend"})
+CASH_OUT_KINDS = frozenset({"buy", "withdrawal", "fee", "reinvest"})
+
+
+def amount_sign_error(kind: str, amount: Decimal) -> str | None:
+    """Why ``amount`` cannot be a ``kind``'s effect on cash, or None when it can."""
+    if kind in CASH_IN_KINDS and amount < 0:
+        return f"A {kind} adds cash: the amount cannot be negative."
+    if kind in CASH_OUT_KINDS and amount > 0:
+        return f"A {kind} takes cash: the amount cannot be positive (write it as -{amount})."
+    return None
+
+
 class AssetClass(models.Model):
     """A firm's asset class with its capital-market assumptions (annual fractions)."""
 
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="asset_classes")
     code = models.SlugField(max_length=40)
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, validators=PLAIN)
     expected_return = rate(help_text="mu: expected annual total return")
     volatility = rate(help_text="sigma: annual volatility")
     income_yield = rate(help_text="y: the part of mu paid out each year")
@@ -113,14 +143,14 @@ class AssetClass(models.Model):
 
 class Security(models.Model):
     firm = models.ForeignKey(Firm, on_delete=models.CASCADE, related_name="securities")
-    symbol = models.CharField(max_length=20)
-    name = models.CharField(max_length=200)
+    symbol = models.CharField(max_length=20, validators=PLAIN)
+    name = models.CharField(max_length=200, validators=PLAIN)
     asset_class = models.ForeignKey(AssetClass, on_delete=models.PROTECT, related_name="securities")
     substitute_group = models.CharField(
         max_length=60, help_text="Securities in one group are substantially identical."
     )
     price = price(default=ZERO)
-    price_date = models.DateField(null=True, blank=True)
+    price_date = models.DateField(null=True, blank=True, validators=[validate_past_date])
 
     class Meta:
         ordering = ("firm", "symbol")
@@ -138,7 +168,7 @@ class PricePoint(models.Model):
     """A daily closing price."""
 
     security = models.ForeignKey(Security, on_delete=models.CASCADE, related_name="prices")
-    date = models.DateField()
+    date = models.DateField(validators=[validate_past_date])
     close = price()
 
     class Meta:
@@ -152,9 +182,10 @@ class PricePoint(models.Model):
         return f"{self.security_id} {self.date} {self.close}"
 
 
+@tracked("firm")
 class Household(models.Model):
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="households")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=PLAIN)
     primary_advisor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -211,11 +242,12 @@ class ClientLink(models.Model):
         return f"{self.user} → {self.household}"
 
 
+@tracked("household__firm")
 class Person(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="people")
-    first_name = models.CharField(max_length=100)
-    last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField(null=True, blank=True)
+    first_name = models.CharField(max_length=100, validators=PLAIN)
+    last_name = models.CharField(max_length=100, validators=PLAIN)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[validate_past_date])
 
     class Meta:
         ordering = ("household", "last_name", "first_name")
@@ -225,14 +257,15 @@ class Person(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+@tracked("household__firm")
 class Account(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="accounts")
     owner = models.ForeignKey(
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="accounts"
     )
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=PLAIN)
     account_type = models.CharField(max_length=20, choices=AccountType.choices)
-    custodian = models.CharField(max_length=100, blank=True)
+    custodian = models.CharField(max_length=100, blank=True, validators=PLAIN)
     number_last4 = models.CharField(
         "account number (last 4)", max_length=4, blank=True, help_text="Only the last 4 digits."
     )
@@ -287,6 +320,7 @@ class Account(models.Model):
         return self.account_type in RMD_ACCOUNT_TYPES
 
 
+@tracked("account__household__firm")
 class Lot(models.Model):
     """A tax lot: quantity of one security bought on one day for a total cost."""
 
@@ -294,7 +328,7 @@ class Lot(models.Model):
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="lots")
     quantity = quantity()
     cost_basis = money(help_text="Total cost basis of the lot")
-    acquired_on = models.DateField()
+    acquired_on = models.DateField(validators=[validate_past_date])
 
     class Meta:
         ordering = ("account", "security", "acquired_on", "id")
@@ -310,6 +344,7 @@ class Lot(models.Model):
         return f"{self.quantity} {self.security_id} @ {self.acquired_on}"
 
 
+@tracked("account__household__firm")
 class Transaction(models.Model):
     """A record of what happened in an account.
 
@@ -323,11 +358,11 @@ class Transaction(models.Model):
         Security, on_delete=models.PROTECT, null=True, blank=True, related_name="transactions"
     )
     kind = models.CharField(max_length=20, choices=TransactionKind.choices)
-    trade_date = models.DateField()
+    trade_date = models.DateField(validators=[validate_past_date])
     quantity = quantity(default=ZERO)
     amount = money(default=ZERO)
     realized_gain = money(null=True, blank=True)
-    description = models.CharField(max_length=200, blank=True)
+    description = models.CharField(max_length=200, blank=True, validators=PLAIN)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,6 +29,7 @@ from portfolios.models import (
     Security,
     Transaction,
     TransactionKind,
+    amount_sign_error,
 )
 from portfolios.selectors import asset_class_list, security_list
 
@@ -78,6 +79,14 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self) -> QuerySet[Any]:
         return self.scope(self.context["request"].user)
+
+    def to_internal_value(self, data: Any) -> Any:
+        # An id is a whole number: 1.5 or true must not be read as row 1.
+        whole = isinstance(data, int) and not isinstance(data, bool)
+        digits = isinstance(data, str) and data.isascii() and data.isdigit() and len(data) < 19
+        if not (whole or digits):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data)
 
 
 class ScopedSlugRelatedField(serializers.SlugRelatedField):
@@ -415,6 +424,13 @@ class TransactionSerializer(BookSerializer):
                 errors["quantity"] = [f"A {kind} needs a quantity greater than 0."]
         if attrs.get("realized_gain") is not None and kind != TransactionKind.SELL:
             errors["realized_gain"] = ["Only a sell realizes a gain."]
+        kind_now = kind or getattr(self.instance, "kind", None)
+        amount = attrs.get("amount", getattr(self.instance, "amount", None))
+        sign_error = None
+        if kind_now is not None and amount is not None:
+            sign_error = amount_sign_error(kind_now, amount)
+        if sign_error:
+            errors["amount"] = [sign_error]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -238,6 +238,17 @@ def _fast_password_hashing(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _staff_mfa(request: pytest.FixtureRequest, settings: Any) -> None:
+    """Most tests sign personas in with force_login, which skips the MFA step.
+
+    The requirement is switched off for them; tests marked ``mfa`` (tests/security)
+    keep the production setting and prove the enforcement.
+    """
+    if not request.node.get_closest_marker("mfa"):
+        settings.MFA_REQUIRED_ROLES = ()
+
+
+@pytest.fixture(autouse=True)
 def _celery_in_process(request: pytest.FixtureRequest) -> Any:
     """Tasks run eagerly in tests, except under the real-worker fixture below."""
     from advisory.celery import app

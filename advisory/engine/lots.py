@@ -71,6 +71,8 @@ class UnrealizedGains:
 
 
 def _one_year_later(day: date) -> date:
+    if day.year >= date.max.year:
+        raise OverflowError("no year after 9999")
     try:
         return day.replace(year=day.year + 1)
     except ValueError:  # 29 February: the anniversary rolls to 1 March
@@ -78,8 +80,15 @@ def _one_year_later(day: date) -> date:
 
 
 def long_term_date(acquired_on: date) -> date:
-    """The first sale date on which a lot bought on ``acquired_on`` is long-term."""
-    return _one_year_later(acquired_on + timedelta(days=1))
+    """The first sale date on which a lot bought on ``acquired_on`` is long-term.
+
+    Stored dates are checked (1900 to today), but the arithmetic never raises: a
+    date within a year of ``date.max`` turns long-term on ``date.max``.
+    """
+    try:
+        return _one_year_later(acquired_on + timedelta(days=1))
+    except OverflowError:
+        return date.max
 
 
 def is_long_term(acquired_on: date, sold_on: date) -> bool:

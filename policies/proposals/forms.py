@@ -20,6 +20,7 @@ from django import forms
 from advisory.engine.money import CENT, HUNDRED, ZERO
 from advisory.engine.rebalance.types import Location, RebalanceMode
 from advisory.lib.format import plain_number
+from advisory.validators import validate_planning_date
 from policies.proposals.models import ProposalKind
 from policies.proposals.request import TAX_OVERRIDES, ProposalRequest
 from portfolios.models import Account, Household, Security
@@ -114,6 +115,7 @@ class _RequestForm(forms.Form):
         label="As of",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text="Holdings and prices of this day; the trade date.",
+        validators=[validate_planning_date],
     )
     whole_shares = forms.BooleanField(
         label="Whole shares only",
@@ -295,6 +297,7 @@ class ImplementationPlanForm(_RequestForm, _TaxLimitsForm):
     start = forms.DateField(
         label="First tranche due",
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_planning_date],
     )
     mode = forms.ChoiceField(
         choices=MODE_CHOICES,

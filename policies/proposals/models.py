@@ -29,6 +29,7 @@ from django.db import models
 from django.db.models import Q
 
 from advisory.engine.money import ZERO
+from advisory.history import tracked
 from portfolios.models import Account, Household, Security, money, price, quantity
 
 
@@ -77,6 +78,7 @@ class HoldingTerm(models.TextChoices):
     LONG = "long", "Long-term"
 
 
+@tracked("household__firm")
 class Proposal(models.Model):
     """One computed proposal and its figures (money in dollars, gains signed).
 
@@ -340,6 +342,7 @@ class ImplementationPlanStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+@tracked("household__firm")
 class ImplementationPlan(models.Model):
     """A move to an IPS version spread over ``months`` monthly tranches from ``start``.
 

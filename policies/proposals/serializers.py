@@ -17,6 +17,7 @@ from rest_framework import serializers
 from advisory.engine.money import ZERO
 from advisory.engine.rebalance.tranches import MAX_MONTHS, MIN_MONTHS
 from advisory.engine.rebalance.types import Location, RebalanceMode
+from advisory.validators import validate_planning_date
 from policies.proposals.models import ProposalKind
 from policies.proposals.request import ProposalRequest, proposal_request_errors
 
@@ -63,7 +64,12 @@ class ProposalRequestSerializer(serializers.Serializer):
         help_text="household: only household totals; plan: every account at its saved "
         "asset-location plan.",
     )
-    as_of = serializers.DateField(required=False, allow_null=True, help_text="Default today.")
+    as_of = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="Default today.",
+        validators=[validate_planning_date],
+    )
     cash_flows = CashFlowSerializer(many=True, required=False, default=list)
     allow_short_term = serializers.BooleanField(default=True)
     gain_budget = money_field(
@@ -157,7 +163,10 @@ class ImplementationPlanRequestSerializer(ProposalRequestSerializer):
     months = serializers.IntegerField(
         min_value=MIN_MONTHS, max_value=MAX_MONTHS, help_text="Number of monthly tranches (3-6)."
     )
-    start = serializers.DateField(help_text="The first tranche falls due on this day.")
+    start = serializers.DateField(
+        help_text="The first tranche falls due on this day.",
+        validators=[validate_planning_date],
+    )
 
 
 class RejectSerializer(serializers.Serializer):

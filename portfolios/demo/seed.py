@@ -33,6 +33,10 @@ from portfolios.models import (
 )
 
 DEMO_PASSWORD = "demo-advisory-2026"  # noqa: S105 - the published password of the demo logins
+# Firm staff must use two-factor sign-in: every demo staff login gets a TOTP authenticator
+# with this published secret (add it to an authenticator app, or run
+# `manage.py demo_totp` for the current code). Never a secret of a real user.
+DEMO_TOTP_SECRET = "ADVISORYDEMQTWQFACTQRSPEXAMPLEZZ"  # noqa: S105
 CLIENT_LOGINS_PER_FIRM = 3
 BATCH_SIZE = 2_000
 COUNTED_MODELS: tuple[type[models.Model], ...] = (
@@ -206,6 +210,10 @@ def _create_user(firm: Firm, email: str, person: DemoUser, password_hash: str) -
         password=password_hash,
     )
     Membership.objects.create(user=user, firm=firm, role=person.role)
+    if person.role != Role.CLIENT:
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        TOTP.activate(user, DEMO_TOTP_SECRET)
     return user
 
 

@@ -15,10 +15,12 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Max
 from django.db.models.functions import Upper
 
 from advisory.engine.money import ZERO
+from advisory.validators import MAX_MONEY, MAX_PRICE, MAX_SHARES, validate_plain_text
 from portfolios.access import households_for
 from portfolios.imports.files import (
     CellError,
@@ -28,13 +30,22 @@ from portfolios.imports.files import (
     parse_decimal,
     parse_id,
 )
-from portfolios.models import Account, Lot, PricePoint, Security, Transaction, TransactionKind
+from portfolios.models import (
+    Account,
+    Lot,
+    PricePoint,
+    Security,
+    Transaction,
+    TransactionKind,
+    amount_sign_error,
+)
 from portfolios.selectors import security_list
 
 LOOKUP_CHUNK = 2000  # ids per IN (...) list, well under SQLite's variable limit
 SECURITY_KINDS = frozenset({TransactionKind.BUY, TransactionKind.SELL, TransactionKind.REINVEST})
 UNKNOWN_ACCOUNT = "Unknown account: none with this id that you may change."
 DESCRIPTION_MAX = 200
+NUL_IN_CELL = "NUL characters are not allowed."
 
 
 class _Row:
@@ -54,6 +65,9 @@ class _Row:
         self, column: str, parse: Callable[[str], V], *, required: bool = True
     ) -> V | None:
         text = self.text(column)
+        if "\x00" in text:
+            self.error(column, NUL_IN_CELL)
+            return None
         if not text:
             if required:
                 self.error(column, "Required.")
@@ -76,6 +90,9 @@ class _Row:
         self, securities: dict[str, Security], *, required: bool = True
     ) -> Security | None:
         symbol = self.text("symbol")
+        if "\x00" in symbol:
+            self.error("symbol", NUL_IN_CELL)
+            return None
         if not symbol:
             if required:
                 self.error("symbol", "Required.")
@@ -109,7 +126,8 @@ def check_lots(
         security = row.security(securities)
         quantity = row.parsed("quantity", _shares(above=True))
         basis = row.parsed(
-            "cost_basis", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO)
+            "cost_basis",
+            partial(parse_decimal, places=2, max_digits=16, minimum=ZERO, maximum=MAX_MONEY),
         )
         acquired = row.parsed("acquired_on", partial(parse_date, latest=today))
         menu = menus[account.pk] if account else set()
@@ -148,11 +166,13 @@ def check_lots(
 
 
 def _shares(*, above: bool) -> Callable[[str], Decimal]:
-    return partial(parse_decimal, places=6, max_digits=22, minimum=ZERO, above=above)
+    return partial(
+        parse_decimal, places=6, max_digits=22, minimum=ZERO, above=above, maximum=MAX_SHARES
+    )
 
 
 def _money(text: str) -> Decimal:
-    return parse_decimal(text, places=2, max_digits=16)
+    return parse_decimal(text, places=2, max_digits=16, maximum=MAX_MONEY)
 
 
 def _kind(text: str) -> TransactionKind:
@@ -165,6 +185,10 @@ def _kind(text: str) -> TransactionKind:
 def _description(text: str) -> str:
     if len(text) > DESCRIPTION_MAX:
         raise CellError(f"At most {DESCRIPTION_MAX} characters.")
+    try:
+        validate_plain_text(text)
+    except ValidationError as bad:
+        raise CellError(bad.messages[0]) from bad
     return text
 
 
@@ -211,6 +235,8 @@ def _transaction_of(
     description = row.parsed("description", _description, required=False) or ""
     if gain is not None and kind is not None and kind != TransactionKind.SELL:
         row.error("realized_gain", "Only a sell realizes a gain.")
+    if kind is not None and amount is not None and (sign_error := amount_sign_error(kind, amount)):
+        row.error("amount", sign_error)
     if row.errors or account is None or kind is None or trade_date is None or amount is None:
         return None
     return Transaction(
@@ -255,7 +281,10 @@ def check_prices(
         security = row.security(securities)
         day = row.parsed("date", partial(parse_date, latest=today))
         close = row.parsed(
-            "price", partial(parse_decimal, places=6, max_digits=18, minimum=ZERO, above=True)
+            "price",
+            partial(
+                parse_decimal, places=6, max_digits=18, minimum=ZERO, above=True, maximum=MAX_PRICE
+            ),
         )
         if row.errors or security is None or day is None or close is None:
             errors.extend(row.errors)
@@ -298,7 +327,12 @@ def _accounts_by_id(user: Any, records: Sequence[Record]) -> dict[int, Account]:
 
 def _securities_by_symbol(user: Any, records: Sequence[Record]) -> dict[str, Security]:
     """The firm's securities named in the file, by upper-case symbol."""
-    symbols = {r.cells.get("symbol", "").upper() for r in records} - {""}
+    # A symbol with NUL is reported on its row; PostgreSQL refuses it in a query.
+    symbols = {
+        symbol
+        for symbol in (r.cells.get("symbol", "").upper() for r in records)
+        if symbol and "\x00" not in symbol
+    }
     found: dict[str, Security] = {}
     firm_securities = security_list(user=user).alias(symbol_key=Upper("symbol"))
     for keys in _chunks(sorted(symbols)):

@@ -21,6 +21,8 @@ from datetime import date
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import IO
 
+from advisory.validators import EARLIEST_DATE
+
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 50_000
 HEADER_ROW = 1
@@ -179,7 +181,13 @@ class CellError(ValueError):
 
 
 def parse_decimal(
-    text: str, *, places: int, max_digits: int, minimum: Decimal | None = None, above: bool = False
+    text: str,
+    *,
+    places: int,
+    max_digits: int,
+    minimum: Decimal | None = None,
+    above: bool = False,
+    maximum: Decimal | None = None,
 ) -> Decimal:
     """A plain decimal number (``1234.5``; no thousands separators, currency signs or exponents).
 
@@ -194,6 +202,8 @@ def parse_decimal(
         raise CellError(f"“{_clip(text)}” is not a number.") from bad
     if abs(value) >= Decimal(10) ** (max_digits - places):
         raise CellError("This number is too large.")
+    if maximum is not None and abs(value) > maximum:
+        raise CellError(f"At most {maximum:,} (in absolute value).")
     step = Decimal(1).scaleb(-places)
     if value != value.quantize(step, rounding=ROUND_DOWN):
         raise CellError(f"At most {places} decimal places.")
@@ -212,6 +222,8 @@ def parse_date(text: str, *, latest: date | None = None) -> date:
         raise CellError(f"“{text}” is not a real date.") from bad
     if latest is not None and day > latest:
         raise CellError(f"Cannot be after today ({latest.isoformat()}).")
+    if day < EARLIEST_DATE:
+        raise CellError("Cannot be before 1900-01-01.")
     return day
 
 

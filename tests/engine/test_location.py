@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from itertools import combinations
 from random import Random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -838,3 +839,10 @@ def test_rounding_follows_a_path_when_largest_remainders_get_stuck() -> None:
         [15, 13, 2, 16, 18],
         [39, 29, 0, 5, 17],
     ]
+
+
+def test_highs_writes_nothing_to_stdout(capfd: Any) -> None:
+    # The location LP's solver must not print either (see test_rebalance's twin).
+    assert hand_plan().feasible
+    out, _ = capfd.readouterr()
+    assert out == ""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from advisory.engine.rebalance import naive_rebalance, plan_rebalance
 from advisory.engine.rebalance.types import Location, RebalanceMode, RebalanceOptions
@@ -426,3 +427,11 @@ def test_cash_reserve_is_kept_in_the_buying_account() -> None:
     assert trade_list(plan) == [(2, "buy", "VOO", D("45")), (2, "buy", "BND", D("90"))]
     assert plan.cash_after[2] == D("1000.00")
     assert EQ_SUB.id not in {t.security_id for t in plan.trades}
+
+
+def test_highs_writes_nothing_to_stdout(capfd: Any) -> None:
+    # HiGHS logs to the process's stdout (file descriptor 1) unless output_flag is off;
+    # in gunicorn and Celery that would interleave with the JSON log lines.
+    plan_rebalance(NETTING, HALF_CASH)
+    out, _ = capfd.readouterr()
+    assert out == ""

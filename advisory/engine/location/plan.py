@@ -217,6 +217,7 @@ def plan_asset_location(
         b_eq=program.totals,
         bounds=program.bounds,
         method="highs",
+        options={"disp": False},  # HiGHS's own log lines never reach stdout
     )
     if timings is not None:
         timings["solve"] = time.perf_counter() - started

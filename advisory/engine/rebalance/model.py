@@ -385,7 +385,13 @@ def _solve_once(
             integrality=integrality,
             bounds=Bounds(low, high),
             constraints=LinearConstraint(matrix, row_low, row_high),
-            options={"mip_rel_gap": rel_gap, "time_limit": time_limit, "presolve": presolve},
+            # disp off: HiGHS's own log lines never reach stdout (scipy sets output_flag).
+            options={
+                "disp": False,
+                "mip_rel_gap": rel_gap,
+                "time_limit": time_limit,
+                "presolve": presolve,
+            },
         )
         if result.status != SOLVE_ERROR:
             break

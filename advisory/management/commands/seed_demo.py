@@ -14,6 +14,7 @@ from policies.demo import seed_policies
 from policies.proposals.demo import seed_proposals
 from policies.reviews.demo import seed_reviews
 from portfolios.demo import DEMO_FIRMS, DemoSeedError, SeedReport, seed_demo
+from portfolios.demo.seed import DEMO_TOTP_SECRET
 from portfolios.models import Household
 
 
@@ -77,6 +78,10 @@ class Command(BaseCommand):
             out.write(f"Already present, left unchanged: {', '.join(report.existing)}.")
         out.write("Rows: " + ", ".join(f"{name} {n:,}" for name, n in report.counts.items()))
         out.write(f"\nDemo logins (password for all: {report.password})")
+        out.write(
+            f"Staff sign in with a second factor: TOTP secret {DEMO_TOTP_SECRET} in an "
+            "authenticator app, or `python manage.py demo_totp` for the current code."
+        )
         width = max((len(login.email) for login in report.logins), default=5)
         out.write(f"  {'email':<{width}}  {'role':<11} {'firm':<22} household")
         for login in report.logins:
