@@ -227,19 +227,21 @@ def _measure(household: Any, advisor: Any, repeats: int = REPEATS) -> dict[str, 
     figures["worker_compute"] = _figure([worker_seconds], worker_queries)
     figures["engine_alone"] = _engine_alone(household, AS_OF)
 
-    detail = f"/api/v1/proposals/{created['id']}/"
-    for name, path in (
-        ("get_proposal", detail),
-        ("get_household_list", url),
-        ("get_orders_csv", f"{detail}orders.csv"),
-    ):
+    # The worker's proposal is the newest draft (it superseded the earlier ones).
+    detail = f"/api/v1/proposals/{pending}/"
+    for name, path in (("get_proposal", detail), ("get_household_list", url)):
         calls = [_timed(lambda p=path: api.get(p)) for _ in range(repeats)]  # type: ignore[misc]
         _expect(calls[-1][0], 200)
         figures[name] = _figure([c[1] for c in calls], calls[-1][2])
-    for action in ("approve", "execute"):
-        answer, seconds, queries = _timed(lambda a=action: api.post(f"{detail}{a}/"))  # type: ignore[misc]
-        _expect(answer, 200)
-        figures[action] = _figure([seconds], queries)
+    answer, seconds, queries = _timed(lambda: api.post(f"{detail}approve/"))
+    _expect(answer, 200)
+    figures["approve"] = _figure([seconds], queries)
+    calls = [_timed(lambda: api.get(f"{detail}orders.csv")) for _ in range(repeats)]
+    _expect(calls[-1][0], 200)
+    figures["get_orders_csv"] = _figure([c[1] for c in calls], calls[-1][2])
+    answer, seconds, queries = _timed(lambda: api.post(f"{detail}execute/"))
+    _expect(answer, 200)
+    figures["execute"] = _figure([seconds], queries)
     return figures
 
 

@@ -46,6 +46,10 @@ class ProposalStatus(models.TextChoices):
     REJECTED = "rejected", "Rejected"
     EXECUTED = "executed", "Executed"
     FAILED = "failed", "Failed"
+    # No trade moves the household nearer its IPS: an answer, never in the approval queue.
+    NO_TRADES = "no_trades", "Nothing to do"
+    # A newer proposal for the household replaced this draft; kept, never approved.
+    SUPERSEDED = "superseded", "Superseded"
 
 
 class ProposalAction(models.TextChoices):
@@ -292,6 +296,7 @@ class AuditAction(models.TextChoices):
     PLAN_CANCELLED = "plan_cancelled", "Implementation plan cancelled"
     PLAN_COMPLETED = "plan_completed", "Implementation plan completed"
     TRANCHE_PROPOSED = "tranche_proposed", "Tranche proposed"
+    SUPERSEDED = "superseded", "Superseded by a newer proposal"
 
 
 class AuditEvent(models.Model):

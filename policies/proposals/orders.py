@@ -28,8 +28,9 @@ HEADER = (
     "lot_instructions",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# A draft is shown for review; a rejected, pending or failed proposal has no orders.
-ORDERABLE = (ProposalStatus.DRAFT, ProposalStatus.APPROVED, ProposalStatus.EXECUTED)
+# Only an approved proposal goes to the custodian (an executed one keeps its order file);
+# a draft, superseded, rejected, pending or failed proposal has no orders.
+ORDERABLE = (ProposalStatus.APPROVED, ProposalStatus.EXECUTED)
 
 
 def masked_number(last4: str) -> str:

@@ -14,15 +14,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from advisory.engine.money import ZERO
+from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.rebalance.types import (
     HarvestOptions,
     Location,
     RebalanceMode,
     RebalanceOptions,
 )
+from advisory.lib.format import long_date, money
 from policies.proposals.models import ProposalKind
-from portfolios.models import Account, AssetClass, Household, Security
+from portfolios.models import Account, AssetClass, Household, Lot, Security
 
 REQUESTABLE_KINDS = (ProposalKind.REBALANCE, ProposalKind.HARVEST)
 TAX_OVERRIDES = ("realized_st_ytd", "realized_lt_ytd", "carryforward_st", "carryforward_lt")
@@ -198,4 +203,68 @@ def proposal_request_errors(*, household: Household, request: ProposalRequest) -
         errors["buy_security"] = buy_errors
     if request.kind not in REQUESTABLE_KINDS:
         errors["kind"] = [f"Choose one of: {', '.join(REQUESTABLE_KINDS)}."]
+    as_of_errors = _as_of_errors(household, request.as_of or timezone.localdate())
+    if as_of_errors:
+        errors["as_of"] = as_of_errors
+    if not flow_errors and request.kind != ProposalKind.HARVEST:
+        unpaid = _unpayable_withdrawals(household, request)
+        if unpaid:
+            errors["cash_flows"] = unpaid
+    return errors
+
+
+def _as_of_errors(household: Household, as_of: date) -> list[str]:
+    """docs/DOMAIN.md: a proposal prices the household on ``as_of``, so never the future,
+    and never a day before one of its lots was bought or its prices were set (that would
+    price the past with later prices, and call a young lot long-term or an old one young).
+    Two queries."""
+    today = timezone.localdate()
+    if as_of > today:
+        return [f"The proposal date {long_date(as_of)} is after today ({long_date(today)})."]
+    lots = Lot.objects.filter(account__household=household)
+    newest_lot = lots.aggregate(newest=Max("acquired_on"))["newest"]
+    if newest_lot is not None and as_of < newest_lot:
+        return [
+            f"The household holds a lot bought on {long_date(newest_lot)}: a proposal "
+            f"cannot be dated before it ({long_date(as_of)})."
+        ]
+    priced = Security.objects.filter(pk__in=lots.values("security_id")).aggregate(
+        newest=Max("price_date")
+    )["newest"]
+    if priced is not None and as_of < priced:
+        return [
+            f"The household's prices are of {long_date(priced)}: a proposal dated "
+            f"{long_date(as_of)} would price that day with later prices."
+        ]
+    return []
+
+
+def _unpayable_withdrawals(household: Household, request: ProposalRequest) -> dict[str, Any]:
+    """Withdrawals more than the account's free cash and all it holds could pay (one query).
+
+    The engine would answer "infeasible"; refusing here keeps such a request from ever
+    becoming a draft that leaves cash below the reserve.
+    """
+    leaving = {a: -amount for a, amount in request.cash_flows.items() if amount < 0}
+    if not leaving:
+        return {}
+    value = ExpressionWrapper(
+        F("lots__quantity") * F("lots__security__price"),
+        output_field=DecimalField(max_digits=24, decimal_places=6),
+    )
+    accounts = Account.objects.filter(pk__in=leaving, household=household).annotate(
+        held=Coalesce(Sum(value), Value(ZERO), output_field=DecimalField())
+    )
+    errors: dict[str, Any] = {}
+    position = {account: n for n, account in enumerate(request.cash_flows)}
+    for account in accounts:
+        sellable = ZERO if account.pk in request.do_not_trade_accounts else account.held
+        payable = max(ZERO, account.cash - account.cash_reserve + sellable).quantize(CENT)
+        if leaving[account.pk] > payable:
+            errors[str(position[account.pk])] = {
+                "amount": [
+                    f"{account.name} can pay at most {money(payable)} (its cash above the "
+                    f"reserve and all it holds), not {money(leaving[account.pk])}."
+                ]
+            }
     return errors

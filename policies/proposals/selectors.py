@@ -11,6 +11,7 @@ household's book in four queries (see its docstring).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -21,11 +22,13 @@ from django.http import Http404
 
 from advisory.engine.money import CENT
 from advisory.models import Role
+from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals.models import (
     AuditEvent,
     ImplementationPlan,
     ImplementationTranche,
     Proposal,
+    ProposalKind,
     ProposalLotRelief,
     ProposalStatus,
     ProposalTrade,
@@ -63,40 +66,98 @@ def book_fingerprint(*, household: Household | int, as_of: date) -> str:
     database (not from ``household``'s attributes).
     """
     household_id = household if isinstance(household, int) else household.pk
-    lines: list[str] = []
-    tax = (
-        Household.objects.filter(pk=household_id)
-        .values_list("realized_st_ytd", "realized_lt_ytd", "carryforward_st", "carryforward_lt")
-        .get()
-    )
-    lines.append("household " + " ".join(_money(v) for v in tax))
-    for account_id, cash, reserve in (
-        Account.objects.filter(household_id=household_id)
-        .order_by("pk")
-        .values_list("pk", "cash", "cash_reserve")
+    return book_fingerprints([(household_id, as_of)])[household_id, as_of]
+
+
+def book_fingerprints(
+    wanted: Collection[tuple[int, date]],
+) -> dict[tuple[int, date], str]:
+    """``book_fingerprint`` of many (household id, as_of) pairs in four queries."""
+    if not wanted:
+        return {}
+    ids = {household_id for household_id, _ in wanted}
+    lines: dict[int, list[str]] = {h: [] for h in ids}
+    for household_id, *tax in Household.objects.filter(pk__in=ids).values_list(
+        "pk", "realized_st_ytd", "realized_lt_ytd", "carryforward_st", "carryforward_lt"
     ):
-        lines.append(f"account {account_id} {_money(cash)} {_money(reserve)}")
-    for lot_id, account_id, security_id, shares, basis, acquired_on in (
-        Lot.objects.filter(account__household_id=household_id)
+        lines[household_id].append("household " + " ".join(_money(v) for v in tax))
+    for household_id, account_id, cash, reserve in (
+        Account.objects.filter(household_id__in=ids)
         .order_by("pk")
-        .values_list("pk", "account_id", "security_id", "quantity", "cost_basis", "acquired_on")
+        .values_list("household_id", "pk", "cash", "cash_reserve")
     ):
-        lines.append(
+        lines[household_id].append(f"account {account_id} {_money(cash)} {_money(reserve)}")
+    for household_id, lot_id, account_id, security_id, shares, basis, acquired_on in (
+        Lot.objects.filter(account__household_id__in=ids)
+        .order_by("pk")
+        .values_list(
+            "account__household_id",
+            "pk",
+            "account_id",
+            "security_id",
+            "quantity",
+            "cost_basis",
+            "acquired_on",
+        )
+    ):
+        lines[household_id].append(
             f"lot {lot_id} {account_id} {security_id} {_shares(shares)} {_money(basis)} "
             f"{acquired_on.isoformat()}"
         )
-    since = as_of - timedelta(days=WASH_SALE_LOOKBACK_DAYS)  # what the snapshot reads
-    for row in (
-        Transaction.objects.filter(account__household_id=household_id, trade_date__gte=since)
+    earliest = min(as_of for _, as_of in wanted) - timedelta(days=WASH_SALE_LOOKBACK_DAYS)
+    transactions = list(
+        Transaction.objects.filter(account__household_id__in=ids, trade_date__gte=earliest)
         .order_by("pk")
-        .values_list("pk", "account_id", "security_id", "kind", "trade_date", "quantity", "amount")
-    ):
-        txn_id, account_id, security_id, kind, trade_date, shares, amount = row
-        lines.append(
+        .values_list(
+            "account__household_id",
+            "pk",
+            "account_id",
+            "security_id",
+            "kind",
+            "trade_date",
+            "quantity",
+            "amount",
+        )
+    )
+    found = {}
+    for household_id, as_of in wanted:
+        since = as_of - timedelta(days=WASH_SALE_LOOKBACK_DAYS)  # what the snapshot reads
+        recent = [
             f"txn {txn_id} {account_id} {security_id} {kind} {trade_date.isoformat()} "
             f"{_shares(shares)} {_money(amount)}"
-        )
-    return hashlib.sha256("\n".join(lines).encode()).hexdigest()
+            for owner, txn_id, account_id, security_id, kind, trade_date, shares, amount in (
+                transactions
+            )
+            if owner == household_id and trade_date >= since
+        ]
+        text = "\n".join([*lines[household_id], *recent])
+        found[household_id, as_of] = hashlib.sha256(text.encode()).hexdigest()
+    return found
+
+
+def stale_proposal_ids(proposals: Iterable[Proposal]) -> set[int]:
+    """Drafts and approved proposals whose book or IPS changed since computing (5 queries).
+
+    The same test approving and executing apply (``services.require_fresh``), in bulk
+    for lists: the queue, the household's proposals, the API.
+    """
+    open_ones = [
+        p for p in proposals if p.status in (ProposalStatus.DRAFT, ProposalStatus.APPROVED)
+    ]
+    if not open_ones:
+        return set()
+    prints = book_fingerprints({(p.household_id, p.as_of) for p in open_ones})
+    active = set(
+        InvestmentPolicy.objects.filter(
+            pk__in={p.policy_id for p in open_ones}, status=PolicyStatus.ACTIVE
+        ).values_list("pk", flat=True)
+    )
+    return {
+        p.pk
+        for p in open_ones
+        if prints[p.household_id, p.as_of] != p.book_fingerprint
+        or (p.kind != ProposalKind.HARVEST and p.policy_id not in active)
+    }
 
 
 # --- proposals ---------------------------------------------------------------------------------

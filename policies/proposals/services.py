@@ -60,6 +60,7 @@ from policies.proposals.fetch import plan_targets as fetch_plan_targets
 from policies.proposals.models import (
     PROPOSAL_TRANSITIONS,
     AuditAction,
+    AuditEvent,
     Proposal,
     ProposalAction,
     ProposalKind,
@@ -284,17 +285,51 @@ def proposal_create(
         transaction.on_commit(lambda: proposal_tasks.compute_proposal.delay(proposal_id))
         return proposal
     plan = _compute_into(proposal, request)
-    proposal.status = ProposalStatus.DRAFT
+    proposal.status = _computed_status(plan)
     proposal.save()
     audit_record(
         household_id=household.pk,
         proposal=proposal,
         action=AuditAction.CREATED,
         actor=user,
-        to_status=ProposalStatus.DRAFT,
+        to_status=proposal.status,
         detail={"options": proposal.options, "trades": len(plan.trades)},
     )
+    supersede_older_drafts(proposal)
     return proposal
+
+
+def _computed_status(plan: RebalancePlan) -> str:
+    """A computed proposal is a draft to review, or "nothing to do" when it has no trade."""
+    return ProposalStatus.DRAFT if plan.trades else ProposalStatus.NO_TRADES
+
+
+def supersede_older_drafts(proposal: Proposal) -> int:
+    """Mark the household's older drafts superseded by ``proposal`` (kept, audited); how many.
+
+    Every re-run of a proposal used to add one more draft to the approval queue.
+    """
+    older = list(
+        Proposal.objects.filter(
+            household_id=proposal.household_id, status=ProposalStatus.DRAFT, pk__lt=proposal.pk
+        ).only("pk", "household_id")
+    )
+    if not older:
+        return 0
+    Proposal.objects.filter(pk__in=[p.pk for p in older]).update(status=ProposalStatus.SUPERSEDED)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            household_id=proposal.household_id,
+            proposal=p,
+            action=AuditAction.SUPERSEDED,
+            at=timezone.now(),
+            from_status=ProposalStatus.DRAFT,
+            to_status=ProposalStatus.SUPERSEDED,
+            detail={"by": proposal.pk},
+        )
+        for p in older
+    )
+    return len(older)
 
 
 def proposal_compute(*, proposal_id: int) -> str:
@@ -314,9 +349,10 @@ def proposal_compute(*, proposal_id: int) -> str:
         request = ProposalRequest.from_json(current.options)
         try:
             with transaction.atomic():
-                _compute_into(current, request)
-                current.status = ProposalStatus.DRAFT
+                plan = _compute_into(current, request)
+                current.status = _computed_status(plan)
                 current.save()
+                supersede_older_drafts(current)
         except Exception as error:
             logger.exception("Proposal %s failed to compute", proposal_id)
             mark_failed(current, error)
@@ -324,7 +360,7 @@ def proposal_compute(*, proposal_id: int) -> str:
             household_id=current.household_id,
             proposal=current,
             action=AuditAction.COMPUTED
-            if current.status == ProposalStatus.DRAFT
+            if current.status in (ProposalStatus.DRAFT, ProposalStatus.NO_TRADES)
             else AuditAction.FAILED,
             actor=None,
             from_status=ProposalStatus.PENDING,

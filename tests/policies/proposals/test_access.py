@@ -32,7 +32,7 @@ CLIENT_ANSWERS = {
     "proposal GET": 404,
     "approve": 404,
     "reject": 404,
-    "orders.csv": 404,
+    "orders.csv": 403,  # the order file's proposal is approved: seen, but no order file
     "implementation plan GET": 404,
 }
 
@@ -107,7 +107,8 @@ ENDPOINTS: list[tuple[str, bool, int, Call]] = [
         "orders.csv",
         False,
         200,
-        lambda api, w: api.get(f"/api/v1/proposals/{_proposal(w).pk}/orders.csv"),
+        # only an approved proposal has an order file
+        lambda api, w: api.get(f"/api/v1/proposals/{_proposal(w, approved=True).pk}/orders.csv"),
     ),
     (
         "implementation plans GET",

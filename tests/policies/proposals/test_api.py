@@ -194,7 +194,6 @@ def test_status_rules_approve_reject_execute(
 ) -> None:
     api = api_as("owner")
     first = propose(api, world).json()["id"]
-    second = propose(api, world).json()["id"]
 
     assert _post(api, first, "execute").status_code == 409  # a draft is not executed
     approved = _post(api, first, "approve")
@@ -210,6 +209,7 @@ def test_status_rules_approve_reject_execute(
     assert _post(api, first, "execute").status_code == 409
     assert _post(api, first, "approve").status_code == 409
 
+    second = propose(api, world).json()["id"]  # (a newer draft supersedes older drafts only)
     assert _post(api, second, "reject").status_code == 200  # a draft may be rejected too
     trail = AuditEvent.objects.filter(proposal_id=first).values_list("action", flat=True)
     assert list(trail) == ["created", "approved", "rejected"]
@@ -222,6 +222,8 @@ def test_the_order_file_names_the_lots_of_every_sale(
     old_lot = Lot.objects.get(security=world.securities["VTI"], acquired_on="2020-01-15")
     api = api_as("owner")
     proposal_id = propose(api, world).json()["id"]
+    assert api.get(f"/api/v1/proposals/{proposal_id}/orders.csv").status_code == 409  # a draft
+    assert api.post(f"/api/v1/proposals/{proposal_id}/approve/").status_code == 200
 
     response = api.get(f"/api/v1/proposals/{proposal_id}/orders.csv", HTTP_ACCEPT="text/csv")
 

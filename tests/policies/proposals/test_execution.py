@@ -214,33 +214,31 @@ def test_execution_that_would_overdraw_cash_is_refused_and_writes_nothing(
     world: World, api_as: Any, drifted: tuple[InvestmentPolicy, Lot]
 ) -> None:
     # A $30,000 withdrawal from the IRA, which holds $1,000 cash and $21,600 of BND:
-    # no plan can fund it, so the proposal has no trades and the IRA would end at
-    # 1,000 - 30,000 = -29,000. The advisor may still approve it; executing is refused.
+    # no plan can fund it. It used to become a draft leaving the IRA at -29,000 that an
+    # advisor could approve; now the request is refused and nothing is written.
     api = api_as("owner")
     ira = world.household.accounts.get(name="Ann IRA")
-    body = propose(api, world, cash_flows=[{"account": ira.pk, "amount": "-30000.00"}]).json()
-    assert body["feasible"] is False
-    assert body["trades"] == []
-    assert body["cash_after"][str(ira.pk)] == "-29000.00"
-    assert api.post(f"/api/v1/proposals/{body['id']}/approve/").status_code == 200
     before = _book(world)
 
-    refused = api.post(f"/api/v1/proposals/{body['id']}/execute/")
+    refused = propose(api, world, cash_flows=[{"account": ira.pk, "amount": "-30000.00"}])
 
-    assert refused.status_code == 409
-    assert refused.json()["code"] == "insufficient_cash"
-    assert "Ann IRA" in refused.json()["detail"]
+    assert refused.status_code == 400
+    (message,) = refused.json()["cash_flows"]["0"]["amount"]
+    assert message == (
+        "Ann IRA can pay at most $22,600.00 (its cash above the reserve and all it holds), "
+        "not $30,000.00."
+    )
     assert _book(world) == before
-    assert Proposal.objects.get(pk=body["id"]).status == ProposalStatus.APPROVED
+    assert not Proposal.objects.exists()
 
 
 def test_a_stale_proposal_is_refused_at_approval_and_at_execution(
     world: World, api_as: Any, drifted: tuple[InvestmentPolicy, Lot]
 ) -> None:
     api = api_as("owner")
-    first = Proposal.objects.get(pk=propose(api, world).json()["id"])
     second = Proposal.objects.get(pk=propose(api, world).json()["id"])
     assert api.post(f"/api/v1/proposals/{second.pk}/approve/").status_code == 200
+    first = Proposal.objects.get(pk=propose(api, world).json()["id"])  # a draft again
 
     # the book changes: a new lot is recorded (prices alone would not matter)
     LotFactory(

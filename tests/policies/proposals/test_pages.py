@@ -183,9 +183,8 @@ PAGES = (
     Page(
         "proposal_orders",
         "get",
-        lambda w, p: reverse("proposal_orders", args=[p.pk]),
-        STAFF,
-        client_sees=False,
+        lambda w, p: reverse("proposal_orders", args=[_approved(w, p).pk]),
+        STAFF,  # approved, so the client sees the proposal but not its order file: 403
     ),
     Page(
         "proposal_document",
@@ -656,7 +655,21 @@ def test_the_page_costs_the_same_queries_whatever_the_number_of_trades(
     assert html.count('class="lot-row"') >= 80
 
 
+def _approved(world: World, proposal: Proposal) -> Proposal:
+    """Only an approved proposal has an order file (issue 9)."""
+    owner = world.user("owner")
+    assert owner is not None
+    return proposal_approve(proposal=proposal, user=owner)
+
+
+def test_a_draft_has_no_order_file(world: World, client_as: Any, proposal: Proposal) -> None:
+    response = client_as("operations").get(reverse("proposal_orders", args=[proposal.pk]))
+    assert response.status_code == 302  # back to the proposal, which says why
+    assert "Orders (CSV)" not in client_as("operations").get(response["Location"]).text
+
+
 def test_the_order_file_downloads(world: World, client_as: Any, proposal: Proposal) -> None:
+    _approved(world, proposal)
     response = client_as("operations").get(reverse("proposal_orders", args=[proposal.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -724,14 +737,16 @@ def test_the_queue_lists_only_visible_drafts(
         user=world.user("other_advisor"),
         request=ProposalRequest(as_of=AS_OF),
     )
-    done = propose(world)
+    done = propose(world)  # supersedes the fixture's draft
     proposal_approve(proposal=done, user=world.user("owner"))  # no longer awaiting approval
+    latest = propose(world)
     html = client_as(persona).get(reverse("proposal_queue")).content.decode()
     shown = {name for name in ("Smith Family", "Jones Family") if name in html}
     assert shown == sees
-    assert (f"#{proposal.pk} " in html) == ("Smith Family" in sees)
+    assert (f"#{latest.pk} " in html) == ("Smith Family" in sees)
     assert (f"#{jones.pk} " in html) == ("Jones Family" in sees)
     assert f"#{done.pk} " not in html
+    assert f"#{proposal.pk} " not in html  # superseded
 
 
 def make_policy_for(world: World, household: Any) -> None:
@@ -793,8 +808,8 @@ def test_a_tranche_that_became_a_proposal_links_to_it(world: World, client_as: A
         household=world.household,
         user=world.user("owner"),
         months=3,
-        start=date(2026, 11, 20),
-        request=ProposalRequest(as_of=date(2026, 11, 20)),
+        start=date(2026, 11, 25),
+        request=ProposalRequest(as_of=date(2026, 11, 25)),  # the prices are of 25 November
     )
     from policies.proposals.plans import create_due_tranche_proposals
 
