@@ -12,7 +12,7 @@ from policies.migrations import _audit_triggers
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('policies', '0004_saved_location_plan_name'),
+        ("policies", "0007_audit_history"),
         ('portfolios', '0002_same_firm_triggers'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
