@@ -141,3 +141,22 @@ def household_assign(
         household.primary_advisor = primary_advisor
         household.save(update_fields=["primary_advisor", "updated_at"])
     household.team_members.set(team)
+
+
+@transaction.atomic
+def firm_settings_update(*, firm: Firm, changes: dict[str, object]) -> Firm:
+    """Change the firm's settings: ``four_eyes``, ``advisors_release_orders``, ``proposal_defaults``.
+
+    ``changes`` is what the caller sent (each key optional); unnamed settings stay.
+    """
+    locked = Firm.objects.select_for_update().get(pk=firm.pk)
+    for name in ("four_eyes", "advisors_release_orders"):
+        if name in changes:
+            setattr(locked, name, changes[name])
+    defaults = changes.get("proposal_defaults") or {}
+    assert isinstance(defaults, dict)
+    for name in ("min_trade", "allow_short_term", "whole_shares"):
+        if name in defaults:
+            setattr(locked, f"default_{name}", defaults[name])
+    locked.save()
+    return locked

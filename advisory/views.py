@@ -16,9 +16,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from advisory.api_errors import DomainError
-from advisory.forms import ApiTokenForm, InviteForm
+from advisory.forms import ApiTokenForm, FirmSettingsForm, InviteForm
 from advisory.models import ApiToken, Membership, Role, User
 from advisory.services import (
+    firm_settings_update,
     invitation_resend,
     invitation_tokens,
     user_invite,
@@ -168,3 +169,27 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
     api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
     return redirect("api_tokens")
+
+
+@login_required
+def firm_settings(request: HttpRequest) -> HttpResponse:
+    """Firm admins set four eyes, who releases orders, and the proposal defaults."""
+    _admin_firm_id(request)
+    firm = request.user.membership.firm  # type: ignore[union-attr]
+    form = FirmSettingsForm(request.POST or None, instance=firm)
+    if request.method == "POST" and form.is_valid():
+        firm_settings_update(
+            firm=firm,
+            changes={
+                "four_eyes": form.cleaned_data["four_eyes"],
+                "advisors_release_orders": form.cleaned_data["advisors_release_orders"],
+                "proposal_defaults": {
+                    name: form.cleaned_data[f"default_{name}"]
+                    for name in ("min_trade", "allow_short_term", "whole_shares")
+                },
+            },
+        )
+        messages.success(request, "Firm settings saved.")
+        return redirect("firm_settings")
+    status = 400 if form.errors else 200
+    return render(request, "advisory/firm_settings.html", {"form": form}, status=status)

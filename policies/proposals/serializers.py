@@ -65,15 +65,21 @@ class ProposalRequestSerializer(serializers.Serializer):
     )
     as_of = serializers.DateField(required=False, allow_null=True, help_text="Default today.")
     cash_flows = CashFlowSerializer(many=True, required=False, default=list)
-    allow_short_term = serializers.BooleanField(default=True)
+    allow_short_term = serializers.BooleanField(
+        required=False, help_text="Default: the firm's proposal default."
+    )
     gain_budget = money_field(
         required=False,
         allow_null=True,
         min_value=ZERO,
         help_text="Most net gain (dollars, taxable accounts) the proposal may realise.",
     )
-    min_trade = money_field(default=ZERO, min_value=ZERO)
-    whole_shares = serializers.BooleanField(default=False)
+    min_trade = money_field(
+        required=False, min_value=ZERO, help_text="Default: the firm's proposal default."
+    )
+    whole_shares = serializers.BooleanField(
+        required=False, help_text="Default: the firm's proposal default."
+    )
     do_not_trade = _ids(help_text="Security ids not to sell or buy.")
     do_not_trade_accounts = _ids(help_text="Account ids to leave alone.")
     do_not_buy = _ids(help_text="Security ids not to buy.")
@@ -110,6 +116,8 @@ class ProposalRequestSerializer(serializers.Serializer):
         return flows
 
     def to_request(self, data: dict[str, Any]) -> ProposalRequest:
+        defaults = self.context["household"].firm.proposal_defaults
+        data = {**defaults, **data}
         return ProposalRequest(
             kind=data.get("kind", ProposalKind.REBALANCE),
             as_of=data.get("as_of"),
