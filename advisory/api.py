@@ -12,16 +12,16 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
 from advisory.models import ApiToken, Firm
-from advisory.services import firm_settings_update
 from advisory.pagination import PagePagination
+from advisory.services import firm_settings_update
 from advisory.tokens import api_token_create, api_token_revoke
 from portfolios.access import can_manage_firm, membership_of
 
