@@ -73,7 +73,7 @@ class ApiTokenForm(forms.Form):
         return TOKEN_LIFETIMES[self.cleaned_data["expires_in"]]
 
 
-class FirmSettingsForm(forms.ModelForm[Firm]):
+class FirmSettingsForm(forms.ModelForm):
     """The firm's settings page: four eyes, who releases orders, proposal defaults."""
 
     class Meta:
