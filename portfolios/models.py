@@ -311,7 +311,7 @@ class Restriction(models.Model):
         ]
 
     def __str__(self) -> str:
-        target = self.security.symbol if self.security_id else str(self.account)
+        target = self.security.symbol if self.security is not None else str(self.account)
         return f"{self.get_kind_display()} {target}"
 
 

@@ -77,6 +77,8 @@ from policies.proposals.request import (
     TAX_OVERRIDES,
     ProposalRequest,
     proposal_request_errors,
+    standing_restrictions,
+    with_standing_restrictions,
 )
 from policies.proposals.selectors import book_fingerprint, proposal_for_update
 from policies.selectors import active_policy_required, policy_targets_of
@@ -209,7 +211,25 @@ def run_engine(
     request: ProposalRequest,
     targets: PolicyTargets,
 ) -> RebalancePlan:
-    """The engine's answer to the request (a harvest or a rebalance)."""
+    """The engine's answer to the request (a harvest or a rebalance).
+
+    The household's standing restrictions and held-away accounts are added to the
+    request's own here, the one door every proposal, harvest, tranche and run goes
+    through, and the plan's notes list them.
+    """
+    standing = standing_restrictions(household)
+    request = with_standing_restrictions(request, standing)
+    plan = _engine_answer(household=household, snapshot=snapshot, request=request, targets=targets)
+    return replace(plan, notes=(*standing.notes, *plan.notes)) if standing.notes else plan
+
+
+def _engine_answer(
+    *,
+    household: Household,
+    snapshot: HouseholdSnapshot,
+    request: ProposalRequest,
+    targets: PolicyTargets,
+) -> RebalancePlan:
     if request.kind == ProposalKind.HARVEST:
         return harvest_losses(snapshot, targets, request.harvest_options())
     plan_targets = None
