@@ -22,9 +22,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,6 +37,7 @@ from policies.proposals.execution import proposal_execute
 from policies.proposals.models import ImplementationPlan, Proposal
 from policies.proposals.orders import ORDERABLE, orders_csv
 from policies.proposals.plans import implementation_plan_create
+from policies.proposals.runs import rebalance_run_start, run_approve, run_summary, runs_for
 from policies.proposals.selectors import (
     implementation_plan_get,
     implementation_plan_list,
@@ -48,6 +51,8 @@ from policies.proposals.serializers import (
     ProposalPendingSerializer,
     ProposalRequestSerializer,
     ProposalSerializer,
+    RebalanceRunRequestSerializer,
+    RebalanceRunSerializer,
     RejectSerializer,
 )
 from policies.proposals.services import (
@@ -56,7 +61,7 @@ from policies.proposals.services import (
     proposal_create,
     proposal_reject,
 )
-from portfolios.access import Capability, household_for
+from portfolios.access import Capability, has_capability, household_for
 
 CONFLICT = OpenApiResponse(description="The status does not allow it, or the household changed")
 
@@ -249,3 +254,65 @@ class ImplementationPlanDetailView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         plan = implementation_plan_get(user=request.user, pk=pk)
         return Response(ImplementationPlanSerializer(plan).data)
+
+
+# --- rebalance runs -----------------------------------------------------------------------------
+
+
+def _may_run(request: Request) -> None:
+    if not has_capability(request.user, Capability.EDIT_POLICY):
+        raise PermissionDenied("Only advisors and firm admins start rebalance runs.")
+
+
+class RebalanceRunsView(APIView):
+    """``POST``: start a run (202); ``GET``: the runs you started (firm admins: every one)."""
+
+    @extend_schema(responses={200: RebalanceRunSerializer(many=True)})
+    def get(self, request: Request) -> Response:
+        _may_run(request)
+        runs = runs_for(request.user).order_by("-created_at", "-id")[:50]
+        return Response({"results": [run_summary(run) for run in runs]})
+
+    @extend_schema(
+        request=RebalanceRunRequestSerializer,
+        responses={202: RebalanceRunSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    def post(self, request: Request) -> Response:
+        _may_run(request)
+        firm = request.user.membership.firm  # type: ignore[union-attr]
+
+        def start() -> Response:
+            body = RebalanceRunRequestSerializer(data=request.data, context={"firm": firm})
+            body.is_valid(raise_exception=True)
+            run = rebalance_run_start(
+                user=request.user,
+                firm=firm,
+                selection=body.validated_data["selection"],
+                request=body.validated_data["request"],
+                household_ids=body.validated_data["households"],
+            )
+            answer = {"id": run.pk, "status": run.status, "total": run.total}
+            return Response(answer, status=status.HTTP_202_ACCEPTED)
+
+        return with_idempotency(request, start)
+
+
+class RebalanceRunDetailView(APIView):
+    """A run's progress and, once done, its summary."""
+
+    @extend_schema(responses={200: RebalanceRunSerializer})
+    def get(self, request: Request, pk: int) -> Response:
+        _may_run(request)
+        run = get_object_or_404(runs_for(request.user), pk=pk)
+        return Response(run_summary(run))
+
+
+class RebalanceRunApproveView(APIView):
+    """Approve every draft of a run at once; each is still checked for staleness (and four eyes)."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: Request, pk: int) -> Response:
+        _may_run(request)
+        run = get_object_or_404(runs_for(request.user), pk=pk)
+        return Response(run_approve(run=run, user=request.user))

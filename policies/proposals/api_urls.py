@@ -37,6 +37,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         api.HouseholdImplementationPlansView.as_view(),
         name="api-implementation-plans",
     ),
+    path("rebalance-runs/", api.RebalanceRunsView.as_view(), name="api-rebalance-runs"),
+    path(
+        "rebalance-runs/<int:pk>/",
+        api.RebalanceRunDetailView.as_view(),
+        name="api-rebalance-run-detail",
+    ),
+    path(
+        "rebalance-runs/<int:pk>/approve/",
+        api.RebalanceRunApproveView.as_view(),
+        name="api-rebalance-run-approve",
+    ),
     path(
         "implementation-plans/<int:pk>/",
         api.ImplementationPlanDetailView.as_view(),

@@ -422,3 +422,82 @@ class ImplementationTranche(models.Model):
 
     def __str__(self) -> str:
         return f"Tranche {self.number} of plan {self.plan_id}, due {self.due_on}"
+
+
+class RunSelection(models.TextChoices):
+    NEEDS_REBALANCE = "needs_rebalance", "Every household out of band or due"
+    ALL = "all", "Every household"
+    MODEL = "model", "The households following a model"
+    HOUSEHOLDS = "households", "A list of households"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class RunItemStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROPOSED = "proposed", "Proposal drafted"
+    IN_BAND = "in_band", "In band: nothing to do"
+    NO_TRADES = "no_trades", "No trades needed"
+    FAILED = "failed", "Failed"
+
+
+class RebalanceRun(models.Model):
+    """Proposals for many households at once, each exactly as a single proposal would be.
+
+    ``options`` is the proposal request every household gets (``ProposalRequest.to_json``);
+    the households are the run's items, fixed when the run starts.
+    """
+
+    firm = models.ForeignKey("advisory.Firm", on_delete=models.CASCADE, related_name="+")
+    selection = models.CharField(max_length=20, choices=RunSelection.choices)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    options = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="rebalance_run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.selection}, {self.status})"
+
+
+class RebalanceRunItem(models.Model):
+    """One household of a run: the unique key (run, household) makes a retried chunk harmless."""
+
+    run = models.ForeignKey(RebalanceRun, on_delete=models.CASCADE, related_name="items")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=RunItemStatus.choices, default=RunItemStatus.QUEUED
+    )
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="run_item"
+    )
+    reason = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="Who processed it.")
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("run", "id")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=("run", "household"), name="run_item_one_per_household"),
+            models.CheckConstraint(
+                condition=Q(status__in=RunItemStatus.values), name="run_item_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} household {self.household_id}: {self.status}"

@@ -36,3 +36,17 @@ def create_due_tranches(
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     households = [household_id] if household_id is not None else None
     return create_due_tranche_proposals(as_of=day, household_ids=households)
+
+
+@shared_task(
+    name="policies.process_run_chunk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ConnectionError,),
+    max_retries=3,
+)
+def process_run_chunk(run_id: int, item_ids: list[int]) -> dict[str, int]:
+    """Propose for one chunk of a rebalance run; items already processed are skipped."""
+    from policies.proposals.runs import process_run_chunk as process
+
+    return process(run_id=run_id, item_ids=item_ids)
