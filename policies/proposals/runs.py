@@ -30,7 +30,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -191,6 +191,8 @@ def _propose_for(item: RebalanceRunItem) -> tuple[str, Proposal | None, str]:
         return not_kept.status, None, not_kept.reason
     except DomainError as refused:
         return RunItemStatus.FAILED, None, refused.message
+    except OperationalError:
+        raise  # the database, not the household: the chunk is retried, the item stays queued
     except Exception as broken:  # one household's failure never stops the run
         logger.exception("Run %s: household %s failed", run.pk, household.pk)
         return RunItemStatus.FAILED, None, f"Could not be computed: {broken}"

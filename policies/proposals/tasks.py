@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 
@@ -42,8 +43,10 @@ def create_due_tranches(
     name="policies.process_run_chunk",
     acks_late=True,
     reject_on_worker_lost=True,
-    autoretry_for=(ConnectionError,),
-    max_retries=3,
+    autoretry_for=(ConnectionError, OperationalError),
+    retry_backoff=0.5,
+    retry_jitter=True,
+    max_retries=10,
 )
 def process_run_chunk(run_id: int, item_ids: list[int]) -> dict[str, int]:
     """Propose for one chunk of a rebalance run; items already processed are skipped."""
