@@ -44,7 +44,8 @@ def create_due_tranches(
     acks_late=True,
     reject_on_worker_lost=True,
     autoretry_for=(ConnectionError, OperationalError),
-    retry_backoff=0.5,
+    retry_backoff=True,
+    retry_backoff_max=5,
     retry_jitter=True,
     max_retries=10,
 )
