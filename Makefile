@@ -20,7 +20,7 @@ help:
 	@echo "make demo    - install, migrate SQLite, seed demo data, serve http://127.0.0.1:8000"
 	@echo "make test    - run the whole test suite (engine, apps, API, browser)"
 	@echo "make check   - ruff, mypy, import contracts, migrations, check --deploy"
-	@echo "make bench   - benchmarks; figures written to bench/results.json"
+	@echo "make bench   - benchmarks; figures written to benchmarks/results.json"
 
 $(STAMP): pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then \
@@ -69,11 +69,16 @@ system-deps:
 
 browser-deps: system-deps
 
+# The suite runs on every core (pytest-xdist); Celery-worker and browser tests keep to
+# one worker each (tests/conftest.py groups them). PYTEST_WORKERS=0 runs it in one process.
+PYTEST_WORKERS ?= auto
+PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
+
 test: $(STAMP) system-deps
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
 
 test-fast: $(STAMP) system-deps
-	$(BIN)/pytest -m "not browser" $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) -m "not browser" $(PYTEST_ARGS)
 
 test-browser: $(STAMP) browser-deps
 	$(BIN)/pytest -m browser $(PYTEST_ARGS)

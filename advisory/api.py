@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
 from advisory.models import ApiToken, Firm
 from advisory.pagination import PagePagination
@@ -184,7 +185,7 @@ class FirmSettingsView(APIView):
 
     permission_classes = (IsAuthenticated,)
 
-    def _firm(self, request: Request, *, write: bool) -> Firm:
+    def _firm(self, request: AuthenticatedRequest, *, write: bool) -> Firm:
         membership = membership_of(request.user)
         if membership is None or not membership.is_staff_role:
             raise PermissionDenied("Only the firm's staff read its settings.")
@@ -193,11 +194,11 @@ class FirmSettingsView(APIView):
         return membership.firm
 
     @extend_schema(responses={200: FirmSettingsSerializer})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(firm_settings_json(self._firm(request, write=False)))
 
     @extend_schema(request=FirmSettingsSerializer, responses={200: FirmSettingsSerializer})
-    def patch(self, request: Request) -> Response:
+    def patch(self, request: AuthenticatedRequest) -> Response:
         firm = self._firm(request, write=True)
         form = FirmSettingsSerializer(data=request.data, partial=True)
         form.is_valid(raise_exception=True)

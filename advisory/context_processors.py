@@ -9,5 +9,6 @@ from portfolios.access import membership_of
 
 def membership(request: HttpRequest) -> dict[str, Any]:
     """The signed-in user's firm membership, for navigation and role checks in templates."""
-    found = membership_of(getattr(request, "user", None))
+    user = getattr(request, "user", None)
+    found = membership_of(user) if user is not None and user.is_authenticated else None
     return {"membership": found, "role": found.role if found else None}

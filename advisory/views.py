@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from advisory.api_errors import DomainError
 from advisory.forms import ApiTokenForm, FirmSettingsForm, InviteForm
+from advisory.http import AuthenticatedHttpRequest
 from advisory.models import ApiToken, Membership, Role, User
 from advisory.services import (
     firm_settings_update,
@@ -32,28 +33,28 @@ from portfolios.models import Household
 ROLE_ORDER: dict[str, int] = {Role.ADMIN: 0, Role.ADVISOR: 1, Role.OPERATIONS: 2, Role.CLIENT: 3}
 
 
-def _admin_firm_id(request: HttpRequest) -> int:
+def _admin_firm_id(request: AuthenticatedHttpRequest) -> int:
     firm_id = firm_id_of(request.user)
     if firm_id is None or not can_manage_firm(request.user):
         raise PermissionDenied("Only firm admins manage users.")
     return firm_id
 
 
-def _site_url(request: HttpRequest) -> str:
+def _site_url(request: AuthenticatedHttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
 @login_required
-def firm_users(request: HttpRequest) -> HttpResponse:
+def firm_users(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The firm's users with their roles; admins invite new ones here."""
     firm_id = _admin_firm_id(request)
     form = InviteForm(request.POST or None, firm_id=firm_id)
     if request.method == "POST" and form.is_valid():
         try:
             user = user_invite(
-                firm=request.user.membership.firm,  # type: ignore[union-attr]
+                firm=request.user.membership.firm,
                 invitation=form.invitation(),
-                invited_by=request.user,  # type: ignore[arg-type]
+                invited_by=request.user,
                 site_url=_site_url(request),
             )
         except DomainError as refused:
@@ -79,7 +80,7 @@ def firm_users(request: HttpRequest) -> HttpResponse:
     return render(request, "advisory/firm_users.html", context, status=400 if form.errors else 200)
 
 
-def _firm_member(request: HttpRequest, pk: int) -> User:
+def _firm_member(request: AuthenticatedHttpRequest, pk: int) -> User:
     firm_id = _admin_firm_id(request)
     return get_object_or_404(
         User.objects.select_related("membership"), pk=pk, membership__firm_id=firm_id
@@ -88,12 +89,12 @@ def _firm_member(request: HttpRequest, pk: int) -> User:
 
 @login_required
 @require_POST
-def firm_user_active(request: HttpRequest, pk: int) -> HttpResponse:
+def firm_user_active(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Deactivate (``active=0``) or reactivate (``active=1``) a user of the firm."""
     user = _firm_member(request, pk)
     active = request.POST.get("active") == "1"
     try:
-        user_set_active(user=user, active=active, by=request.user)  # type: ignore[arg-type]
+        user_set_active(user=user, active=active, by=request.user)
     except DomainError as refused:
         messages.error(request, refused.message)
     else:
@@ -104,10 +105,10 @@ def firm_user_active(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def firm_user_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def firm_user_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = _firm_member(request, pk)
     try:
-        invitation_resend(user=user, invited_by=request.user, site_url=_site_url(request))  # type: ignore[arg-type]
+        invitation_resend(user=user, invited_by=request.user, site_url=_site_url(request))
     except DomainError as refused:
         messages.error(request, refused.message)
     else:
@@ -136,7 +137,7 @@ class InvitationAcceptView(auth_views.PasswordResetConfirmView):
 
 
 @login_required
-def api_tokens(request: HttpRequest) -> HttpResponse:
+def api_tokens(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's own API tokens; a new key is shown once, in the response that creates it."""
     form = ApiTokenForm(request.POST or None)
     new_key = None
@@ -144,7 +145,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             _, new_key = api_token_create(
-                user=request.user,  # type: ignore[arg-type]
+                user=request.user,
                 name=form.cleaned_data["name"],
                 expires_in=form.lifetime(),
             )
@@ -154,7 +155,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "new_key": new_key,
-        "tokens": ApiToken.objects.filter(user=request.user),  # type: ignore[misc]
+        "tokens": ApiToken.objects.filter(user=request.user),
         "now": timezone.now(),
     }
     response = render(request, "advisory/api_tokens.html", context, status=status)
@@ -164,7 +165,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+def api_token_revoke_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token)
     messages.success(request, f"Token “{token.name}” revoked.")
@@ -172,10 +173,10 @@ def api_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def firm_settings(request: HttpRequest) -> HttpResponse:
+def firm_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Firm admins set four eyes, who releases orders, and the proposal defaults."""
     _admin_firm_id(request)
-    firm = request.user.membership.firm  # type: ignore[union-attr]
+    firm = request.user.membership.firm
     form = FirmSettingsForm(request.POST or None, instance=firm)
     if request.method == "POST" and form.is_valid():
         firm_settings_update(

@@ -1,4 +1,4 @@
-"""``make bench``: run every benchmark and write the figures to bench/results.json.
+"""``make bench``: run every benchmark and write the figures to benchmarks/results.json.
 
 Each benchmark module has ``run() -> dict``. Pick some with
 ``python -m benchmarks location rebalance``; the default is all of them.
@@ -21,7 +21,7 @@ BENCHMARKS = {
     "drift_scan": "benchmarks.drift_scan",
     "proposal_api": "benchmarks.proposal_api",
 }
-OUTPUT = Path(__file__).resolve().parent.parent / "bench" / "results.json"
+OUTPUT = Path(__file__).resolve().parent / "results.json"
 
 
 def main(names: list[str]) -> int:

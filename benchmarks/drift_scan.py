@@ -4,7 +4,7 @@
 ``advisory_bench`` on the local PostgreSQL (``BENCH_DATABASE_URL`` to change
 it), with 10,000 households in 10 firms, 100,000 accounts and 1,000,000 lots,
 every household with an active IPS (threshold, hybrid and calendar methods).
-It then times ``policies.services.drift_scan`` over every household, three
+It then times ``policies.drift.drift_scan`` over every household, three
 times, on one process, and reports the median and its parts (the two bulk
 reads, the engine, the upsert) per household. The aim: under 2 ms a household.
 

@@ -152,7 +152,9 @@ def _populate() -> tuple[Any, Any]:
 
 def _engine_alone(household: Any, as_of: Any) -> dict[str, object]:
     """The request's two big parts without the API: reading the book, and the engine."""
-    from policies.proposals.services import ProposalRequest, engine_snapshot, run_engine
+    from policies.proposals.fetch import engine_snapshot
+    from policies.proposals.request import ProposalRequest
+    from policies.proposals.services import run_engine
     from policies.selectors import active_policy_get, policy_targets_of
 
     request = ProposalRequest(as_of=as_of)

@@ -18,11 +18,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from advisory.engine.risk import score_questionnaire, suggest_allocation
+from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
 from policies.models import DocumentStatus, InvestmentPolicy, PolicyStatus
 from policies.selectors import (
@@ -66,7 +66,10 @@ def _clients(household_id: int) -> list[Any]:
 
 
 def _policy_response(
-    request: Request, policy: InvestmentPolicy, *, status_code: int = status.HTTP_200_OK
+    request: AuthenticatedRequest,
+    policy: InvestmentPolicy,
+    *,
+    status_code: int = status.HTTP_200_OK,
 ) -> Response:
     fresh = policy_get(user=request.user, pk=policy.pk)
     context = {"request": request, "clients": _clients(fresh.household_id)}
@@ -85,7 +88,7 @@ class HouseholdPolicyView(APIView):
     """The household's active IPS; POST a new version (active unless ``status`` is draft)."""
 
     @extend_schema(responses={200: PolicySerializer, 404: OpenApiResponse(description="No IPS")})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk)
         policy = active_policy_get(household=household)
         if policy is None:
@@ -97,14 +100,14 @@ class HouseholdPolicyView(APIView):
         responses={201: PolicySerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
 
         def create() -> Response:
             serializer = _write_serializer(household, request.data)
             policy = policy_create(
                 household=household,
-                author=request.user,  # type: ignore[arg-type]
+                author=request.user,
                 draft=serializer.draft,
                 activate=serializer.validated_data["status"] == PolicyStatus.ACTIVE,
             )
@@ -115,6 +118,8 @@ class HouseholdPolicyView(APIView):
 
 class HouseholdPolicyListView(generics.ListAPIView):
     """Every IPS version of the household, newest first."""
+
+    request: AuthenticatedRequest
 
     serializer_class = PolicySerializer
     queryset = InvestmentPolicy.objects.none()  # the schema's model; requests use get_queryset
@@ -132,7 +137,7 @@ class HouseholdPolicyListView(generics.ListAPIView):
         return context
 
 
-def _as_of(request: Request) -> date:
+def _as_of(request: AuthenticatedRequest) -> date:
     raw = request.query_params.get("as_of")
     if not raw:
         return timezone.localdate()
@@ -149,7 +154,7 @@ class HouseholdDriftView(APIView):
         parameters=[OpenApiParameter("as_of", OpenApiTypes.DATE, required=False)],
         responses={200: DriftReportSerializer, 404: OpenApiResponse(description="No active IPS")},
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk)
         report = household_drift(household=household, as_of=_as_of(request))
         policy = active_policy_get(household=household) if report else None
@@ -162,18 +167,18 @@ class PolicyDetailView(APIView):
     """One version. PUT replaces a draft; DELETE discards a draft. Active versions are final."""
 
     @extend_schema(responses={200: PolicySerializer})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return _policy_response(request, policy_get(user=request.user, pk=pk))
 
     @extend_schema(request=PolicyWriteSerializer, responses={200: PolicySerializer})
-    def put(self, request: Request, pk: int) -> Response:
+    def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         policy = policy_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         serializer = _write_serializer(policy.household, request.data)
         updated = policy_update_draft(policy=policy, draft=serializer.draft)
         return _policy_response(request, updated)
 
     @extend_schema(responses={204: None})
-    def delete(self, request: Request, pk: int) -> Response:
+    def delete(self, request: AuthenticatedRequest, pk: int) -> Response:
         policy = policy_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         policy_discard(policy=policy)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -183,9 +188,9 @@ class PolicyActivateView(APIView):
     """Make a draft the active version (the previous one is superseded); 409 if not a draft."""
 
     @extend_schema(request=None, responses={200: PolicySerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         policy = policy_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
-        return _policy_response(request, policy_activate(policy=policy, user=request.user))  # type: ignore[arg-type]
+        return _policy_response(request, policy_activate(policy=policy, user=request.user))
 
 
 class PolicyAcknowledgeView(APIView):
@@ -195,9 +200,9 @@ class PolicyAcknowledgeView(APIView):
         request=None,
         responses={201: AcknowledgementResultSerializer, 200: AcknowledgementResultSerializer},
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         policy = policy_get(user=request.user, pk=pk, write=Capability.ACKNOWLEDGE)
-        acknowledgement, created = policy_acknowledge(policy=policy, user=request.user)  # type: ignore[arg-type]
+        acknowledgement, created = policy_acknowledge(policy=policy, user=request.user)
         body = {
             "policy": policy.pk,
             "user": request.user.pk,
@@ -215,7 +220,7 @@ class PolicyDocumentView(APIView):
             202: OpenApiResponse(DocumentPendingSerializer, description="Rendering; ask again."),
         }
     )
-    def get(self, request: Request, pk: int) -> Response | FileResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response | FileResponse:
         policy = policy_get(user=request.user, pk=pk)
         if policy.document_status == DocumentStatus.READY and policy.document:
             return document_response(policy)
@@ -240,7 +245,7 @@ class PolicyDiffView(APIView):
         ],
         responses={200: PolicyDiffSerializer},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         errors = {k: ["Required."] for k in ("a", "b") if not request.query_params.get(k)}
         if errors:
             raise ValidationError(errors)
@@ -255,7 +260,7 @@ class RiskQuestionnaireView(APIView):
     """The capacity and tolerance questions, their choices and the scoring rules."""
 
     @extend_schema(responses={200: RiskQuestionnaireSerializer})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         return Response(questionnaire_json())
 
 
@@ -264,7 +269,7 @@ class RiskProfileView(APIView):
     edits the suggestion and POSTs it (with the answers) as a new version."""
 
     @extend_schema(request=RiskProfileInputSerializer, responses={200: RiskProfileSerializer})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
         serializer = RiskProfileInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -281,7 +281,7 @@ class DriftSnapshot(models.Model):
         return f"{self.household_id} on {self.computed_on}: {self.reason}"
 
 
-from policies.location.models import LocationPlacement, LocationPlan  # noqa: E402,F401
+from policies.location.models import LocationPlacement, SavedLocationPlan  # noqa: E402,F401
 from policies.proposals.models import (  # noqa: E402,F401
     AuditEvent,
     ImplementationPlan,

@@ -72,14 +72,12 @@ def _with_details(policies: QuerySet[InvestmentPolicy]) -> QuerySet[InvestmentPo
     )
 
 
-def sees_drafts(user: User | Any) -> bool:
+def sees_drafts(user: User) -> bool:
     """Drafts are the firm's working copies: clients see active and superseded versions."""
     return role_of(user) not in (None, Role.CLIENT)
 
 
-def policy_list(
-    *, household: Household, user: User | Any | None = None
-) -> QuerySet[InvestmentPolicy]:
+def policy_list(*, household: Household, user: User | None = None) -> QuerySet[InvestmentPolicy]:
     """Every version of the household, newest first, targets and acknowledgements loaded.
 
     With ``user``, only the versions that user may see (no drafts for clients).
@@ -95,9 +93,7 @@ def active_policy_get(*, household: Household) -> InvestmentPolicy | None:
     return policy_list(household=household).filter(status=PolicyStatus.ACTIVE).first()
 
 
-def policy_get(
-    *, user: User | Any, pk: int | str, write: bool | Capability = False
-) -> InvestmentPolicy:
+def policy_get(*, user: User, pk: int | str, write: bool | Capability = False) -> InvestmentPolicy:
     """One version the user may see (else 404), checked for ``write`` (else 403)."""
     from django.http import Http404
 

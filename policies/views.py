@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from advisory.api_errors import DomainError
 from advisory.engine.drift import DriftReport, band_half_width
 from advisory.engine.money import HUNDRED
 from advisory.engine.risk import score_questionnaire, suggest_allocation
+from advisory.http import AuthenticatedHttpRequest
 from advisory.lib.charts import chart_scale, chart_x, class_color, donut_arcs
 from advisory.lib.format import plain_number
 from policies.api import document_response
@@ -123,7 +124,7 @@ def _drift_context(household: Household) -> dict[str, Any]:
 # --- the active IPS ---------------------------------------------------------------------------
 
 
-def _policy_context(request: HttpRequest, household: Household) -> dict[str, Any]:
+def _policy_context(request: AuthenticatedHttpRequest, household: Household) -> dict[str, Any]:
     policy = active_policy_get(household=household)
     context: dict[str, Any] = {
         "household": household,
@@ -147,7 +148,7 @@ def _policy_context(request: HttpRequest, household: Household) -> dict[str, Any
 
 
 @login_required
-def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The active IPS: targets and bands, method, risk profile, rationale, acknowledgements."""
     household = household_for(request.user, pk)
     context = _policy_context(request, household)
@@ -157,7 +158,7 @@ def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def household_panels(request: HttpRequest, pk: int) -> HttpResponse:
+def household_panels(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The household page's IPS and drift panels, loaded by htmx."""
     household = household_for(request.user, pk)
     context = _policy_context(request, household)
@@ -167,7 +168,7 @@ def household_panels(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def household_drift_page(request: HttpRequest, pk: int) -> HttpResponse:
+def household_drift_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Drift of every class against the active IPS, as bars and a table."""
     household = household_for(request.user, pk)
     context = {"household": household, "policy": active_policy_get(household=household)}
@@ -179,7 +180,7 @@ def household_drift_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def policy_history(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every version, newest first, with a side-by-side comparison of any two."""
     household = household_for(request.user, pk)
     versions = list(policy_list(household=household, user=request.user))
@@ -194,7 +195,9 @@ def policy_history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _version_of(request: HttpRequest, household: Household, raw: str | None) -> InvestmentPolicy:
+def _version_of(
+    request: AuthenticatedHttpRequest, household: Household, raw: str | None
+) -> InvestmentPolicy:
     try:
         return policy_list(household=household, user=request.user).get(pk=int(raw or ""))
     except (InvestmentPolicy.DoesNotExist, ValueError) as missing:
@@ -202,7 +205,7 @@ def _version_of(request: HttpRequest, household: Household, raw: str | None) -> 
 
 
 @login_required
-def policy_diff_page(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_diff_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Two versions side by side (``?a=&b=``; by default the two newest)."""
     household = household_for(request.user, pk)
     if request.GET.get("a") and request.GET.get("b"):
@@ -223,7 +226,9 @@ def policy_diff_page(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the editor ---
 
 
-def _editor_initial(request: HttpRequest, household: Household) -> tuple[dict[str, Any], Any]:
+def _editor_initial(
+    request: AuthenticatedHttpRequest, household: Household
+) -> tuple[dict[str, Any], Any]:
     """Start from a draft being edited, a chosen version, or the active one; the
     questionnaire's suggestion (query string) overrides the weights."""
     draft = None
@@ -251,7 +256,7 @@ def _editor_initial(request: HttpRequest, household: Household) -> tuple[dict[st
 
 
 @login_required
-def policy_new(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The IPS editor: a new version (activated now or kept as a draft), or a draft's edit."""
     household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
     class_names = firm_class_names(household.firm_id)
@@ -276,7 +281,7 @@ def policy_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _save(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     household: Household,
     form: PolicyForm,
     draft: InvestmentPolicy | None,
@@ -286,19 +291,19 @@ def _save(
     if draft is None:
         return policy_create(
             household=household,
-            author=request.user,  # type: ignore[arg-type]
+            author=request.user,
             draft=form.draft(),
             activate=activate,
         )
     updated = policy_update_draft(policy=draft, draft=form.draft())
     if activate:
-        return policy_activate(policy=updated, user=request.user)  # type: ignore[arg-type]
+        return policy_activate(policy=updated, user=request.user)
     return updated
 
 
 @login_required
 @require_POST
-def policy_validate(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_validate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The editor's live check (htmx): the sum of the weights, bands and every rule broken."""
     household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
     form = PolicyForm(request.POST, class_names=firm_class_names(household.firm_id))
@@ -355,7 +360,7 @@ def _band_preview(form: PolicyForm) -> list[BandPreview]:
 
 
 @login_required
-def risk_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+def risk_questionnaire(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Capacity and tolerance questions -> scores and a suggested allocation for the editor."""
     household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
     active = active_policy_get(household=household)
@@ -392,11 +397,11 @@ def risk_questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def policy_acknowledge_page(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_acknowledge_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A client acknowledges the active IPS."""
     policy = policy_get(user=request.user, pk=pk, write=Capability.ACKNOWLEDGE)
     try:
-        policy_acknowledge(policy=policy, user=request.user)  # type: ignore[arg-type]
+        policy_acknowledge(policy=policy, user=request.user)
     except DomainError as refused:
         messages.error(request, refused.message)
     else:
@@ -406,11 +411,11 @@ def policy_acknowledge_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def policy_activate_page(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_activate_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Activate a draft from the history page."""
     policy = policy_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
     try:
-        policy_activate(policy=policy, user=request.user)  # type: ignore[arg-type]
+        policy_activate(policy=policy, user=request.user)
     except DomainError as refused:
         messages.error(request, refused.message)
         return redirect("policy_history", pk=policy.household_id)
@@ -420,7 +425,7 @@ def policy_activate_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def policy_discard_page(request: HttpRequest, pk: int) -> HttpResponse:
+def policy_discard_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Delete a draft."""
     policy = policy_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
     try:
@@ -433,7 +438,7 @@ def policy_discard_page(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def policy_document(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+def policy_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The version's PDF, or a page that waits while it renders."""
     policy = policy_get(user=request.user, pk=pk)
     if policy.document_status == DocumentStatus.READY and policy.document:

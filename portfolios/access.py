@@ -15,7 +15,7 @@ Roles (``advisory.models.Role``):
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -43,7 +43,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 
-def membership_of(user: User | Any) -> Membership | None:
+def membership_of(user: User) -> Membership | None:
     """The user's firm membership, or None for anonymous users and outsiders."""
     if not getattr(user, "is_authenticated", False):
         return None
@@ -53,12 +53,12 @@ def membership_of(user: User | Any) -> Membership | None:
         return None
 
 
-def role_of(user: User | Any) -> str | None:
+def role_of(user: User) -> str | None:
     membership = membership_of(user)
     return membership.role if membership else None
 
 
-def _visible_households(user: User | Any) -> QuerySet[Household]:
+def _visible_households(user: User) -> QuerySet[Household]:
     membership = membership_of(user)
     if membership is None:
         return Household.objects.none()
@@ -77,12 +77,12 @@ def _capability(write: bool | Capability) -> Capability:
     return Capability.EDIT_BOOK if write else Capability.VIEW
 
 
-def has_capability(user: User | Any, capability: Capability) -> bool:
+def has_capability(user: User, capability: Capability) -> bool:
     role = role_of(user)
     return role is not None and capability in ROLE_CAPABILITIES[role]
 
 
-def households_for(user: User | Any, *, write: bool | Capability = False) -> QuerySet[Household]:
+def households_for(user: User, *, write: bool | Capability = False) -> QuerySet[Household]:
     """Households the user may see (``write=False``) or act on with a capability.
 
     ``write=True`` means editing the book of record; pass a ``Capability`` for
@@ -93,9 +93,7 @@ def households_for(user: User | Any, *, write: bool | Capability = False) -> Que
     return _visible_households(user)
 
 
-def household_for(
-    user: User | Any, pk: int | str, *, write: bool | Capability = False
-) -> Household:
+def household_for(user: User, pk: int | str, *, write: bool | Capability = False) -> Household:
     """One household, or 404 if the user may not see it, or 403 if they may not act."""
     try:
         household = _visible_households(user).get(pk=pk)
@@ -106,16 +104,16 @@ def household_for(
     return household
 
 
-def firm_id_of(user: User | Any) -> int | None:
+def firm_id_of(user: User) -> int | None:
     membership = membership_of(user)
     return membership.firm_id if membership else None
 
 
-def can_manage_firm(user: User | Any) -> bool:
+def can_manage_firm(user: User) -> bool:
     """Firm admins manage users, assignments and the firm's asset classes."""
     return role_of(user) == Role.ADMIN
 
 
-def can_edit_securities(user: User | Any) -> bool:
+def can_edit_securities(user: User) -> bool:
     """Admins and operations keep securities and prices."""
     return role_of(user) in (Role.ADMIN, Role.OPERATIONS)

@@ -1,4 +1,4 @@
-"""REST API v1 of the book of record (paths and fields in ../shared/API.md).
+"""REST API v1 of the book of record (paths and fields in docs/API.md).
 
 Every queryset comes from ``portfolios.selectors``, scoped by ``portfolios.access``:
 a row the caller may not see answers 404. Writes are checked by role:
@@ -27,6 +27,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.views import APIView
 
+from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, IdempotentCreateMixin
 from advisory.pagination import PagePagination
 from portfolios import selectors
@@ -96,6 +97,8 @@ def _is_detail(view: APIView) -> bool:
 
 class BookViewSet(IdempotentCreateMixin, viewsets.ModelViewSet[Any]):
     """A scoped, paginated, filtered resource whose creating POST honours Idempotency-Key."""
+
+    request: AuthenticatedRequest  # behind IsAuthenticated: request.user is a User
 
     permission_classes = (IsAuthenticated, MayWrite)
     pagination_class = PagePagination
@@ -172,7 +175,7 @@ class SecurityViewSet(BookViewSet):
     @action(
         detail=True, methods=["get"], serializer_class=PricePointSerializer, filterset_class=None
     )
-    def prices(self, request: Request, pk: str | None = None) -> Response:
+    def prices(self, request: AuthenticatedRequest, pk: str | None = None) -> Response:
         """Daily closing prices, newest first."""
         security = get_object_or_404(self.get_queryset(), pk=pk)
         prices = PriceFilter(request.query_params, queryset=selectors.price_list(security=security))

@@ -1,7 +1,8 @@
 """Pages that keep the book of record: people, accounts and lots (view, add, edit, delete).
 
 Access as everywhere: the row's household goes through ``portfolios.access``
-(outsiders 404, readers writing 403); writes go through ``views._saved``.
+(outsiders 404, readers writing 403); writes go through ``views.save_form`` (and
+``views.delete_row``).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from advisory.engine.lots import days_to_long_term, is_long_term, long_term_date
+from advisory.http import AuthenticatedHttpRequest
 from portfolios.access import Capability, has_capability, household_for
 from portfolios.forms import AccountForm, LotForm, PersonForm
 from portfolios.models import Account, Lot, Person, Transaction
@@ -39,7 +41,7 @@ RECENT_TRANSACTIONS = 50
 # --- people -------------------------------------------------------------------------------
 
 
-def _person_for(request: HttpRequest, pk: int, *, write: bool) -> Person:
+def _person_for(request: AuthenticatedHttpRequest, pk: int, *, write: bool) -> Person:
     person = get_object_or_404(Person.objects.select_related("household"), pk=pk)
     household_for(request.user, person.household_id, write=write)
     return person
@@ -47,7 +49,7 @@ def _person_for(request: HttpRequest, pk: int, *, write: bool) -> Person:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_create(request: HttpRequest, pk: int) -> HttpResponse:
+def person_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = visible_household(request, pk, write=True)
     form = PersonForm(
         request.POST or None, instance=Person(household=household), today=local_today()
@@ -66,7 +68,7 @@ def person_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def person_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _person_for(request, pk, write=True)
     form = PersonForm(request.POST or None, instance=person, today=local_today())
     if save_form(request, form) is not None:
@@ -84,7 +86,7 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def person_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _person_for(request, pk, write=True)
     back = household_url(person.household_id)
     if request.method == "POST":
@@ -101,7 +103,7 @@ def person_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- accounts -----------------------------------------------------------------------------
 
 
-def _account_for(request: HttpRequest, pk: int, *, write: bool) -> Account:
+def _account_for(request: AuthenticatedHttpRequest, pk: int, *, write: bool) -> Account:
     account = get_object_or_404(Account.objects.select_related("household", "owner"), pk=pk)
     household_for(request.user, account.household_id, write=write)
     return account
@@ -122,7 +124,7 @@ class LotLine:
 
 
 @login_required
-def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def account_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_for(request, pk, write=False)
     as_of = local_today()
     summary = household_summary(household=account.household, as_of=as_of)
@@ -151,7 +153,7 @@ def account_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_create(request: HttpRequest, pk: int) -> HttpResponse:
+def account_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = visible_household(request, pk, write=True)
     form = AccountForm(
         request.POST or None, instance=Account(household=household), household=household
@@ -170,7 +172,7 @@ def account_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def account_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_for(request, pk, write=True)
     form = AccountForm(request.POST or None, instance=account, household=account.household)
     if save_form(request, form) is not None:
@@ -189,7 +191,7 @@ def account_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_for(request, pk, write=True)
     back = household_url(account.household_id)
     if request.method == "POST":
@@ -212,7 +214,7 @@ def account_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- lots ---------------------------------------------------------------------------------
 
 
-def _lot_for(request: HttpRequest, pk: int, *, write: bool) -> Lot:
+def _lot_for(request: AuthenticatedHttpRequest, pk: int, *, write: bool) -> Lot:
     lot = get_object_or_404(
         Lot.objects.select_related("account__household", "security__asset_class"), pk=pk
     )
@@ -221,7 +223,7 @@ def _lot_for(request: HttpRequest, pk: int, *, write: bool) -> Lot:
 
 
 @login_required
-def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lot = _lot_for(request, pk, write=False)
     as_of = local_today()
     value = lot.quantity * lot.security.price
@@ -249,7 +251,7 @@ def lot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def lot_create(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_for(request, pk, write=True)
     form = LotForm(
         request.POST or None,
@@ -272,7 +274,7 @@ def lot_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def lot_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lot = _lot_for(request, pk, write=True)
     form = LotForm(
         request.POST or None,
@@ -296,7 +298,7 @@ def lot_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def lot_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def lot_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lot = _lot_for(request, pk, write=True)
     back = reverse("account_detail", args=[lot.account_id])
     if request.method == "POST":

@@ -86,7 +86,7 @@ def _value_of_household() -> Any:
     )
 
 
-def asset_class_list(*, user: User | Any) -> QuerySet[AssetClass]:
+def asset_class_list(*, user: User) -> QuerySet[AssetClass]:
     """The asset classes of the user's firm (none for outsiders)."""
     firm_id = firm_id_of(user)
     if firm_id is None:
@@ -94,7 +94,7 @@ def asset_class_list(*, user: User | Any) -> QuerySet[AssetClass]:
     return AssetClass.objects.filter(firm_id=firm_id)
 
 
-def security_list(*, user: User | Any) -> QuerySet[Security]:
+def security_list(*, user: User) -> QuerySet[Security]:
     """The securities of the user's firm, with their asset class joined."""
     firm_id = firm_id_of(user)
     if firm_id is None:
@@ -107,7 +107,7 @@ def price_list(*, security: Security) -> QuerySet[PricePoint]:
     return PricePoint.objects.filter(security=security).order_by("-date")
 
 
-def household_list(*, user: User | Any, search: str | None = None) -> QuerySet[Household]:
+def household_list(*, user: User, search: str | None = None) -> QuerySet[Household]:
     """Visible households annotated with ``total_value`` (cash + lots at last prices)."""
     households = households_for(user).annotate(total_value=_value_of_household())
     if search:
@@ -115,14 +115,14 @@ def household_list(*, user: User | Any, search: str | None = None) -> QuerySet[H
     return households.prefetch_related("team_members")
 
 
-def person_list(*, user: User | Any, household_id: int | None = None) -> QuerySet[Person]:
+def person_list(*, user: User, household_id: int | None = None) -> QuerySet[Person]:
     people = Person.objects.filter(household__in=households_for(user))
     if household_id is not None:
         people = people.filter(household_id=household_id)
     return people
 
 
-def account_list(*, user: User | Any, household_id: int | None = None) -> QuerySet[Account]:
+def account_list(*, user: User, household_id: int | None = None) -> QuerySet[Account]:
     """Visible accounts annotated with ``market_value`` = cash + lots at last prices."""
     accounts = Account.objects.filter(household__in=households_for(user))
     if household_id is not None:
@@ -133,7 +133,7 @@ def account_list(*, user: User | Any, household_id: int | None = None) -> QueryS
 
 
 def lot_list(
-    *, user: User | Any, household_id: int | None = None, account_id: int | None = None
+    *, user: User, household_id: int | None = None, account_id: int | None = None
 ) -> QuerySet[Lot]:
     """Visible lots with their security (and its asset class) joined."""
     lots = Lot.objects.filter(account__household__in=households_for(user))
@@ -146,7 +146,7 @@ def lot_list(
 
 def transaction_list(
     *,
-    user: User | Any,
+    user: User,
     household_id: int | None = None,
     account_id: int | None = None,
     since: date | None = None,

@@ -1,4 +1,4 @@
-"""Serializers of the book-of-record API: field names are the contract of API.md.
+"""Serializers of the book-of-record API: field names are the contract of docs/API.md.
 
 Decimals travel as strings (money 2 places, quantities and prices 6, rates 6 as
 fractions). Every related id a client sends is looked up among the rows the
@@ -422,7 +422,9 @@ class RestrictionSerializer(serializers.ModelSerializer):
     security = ScopedPrimaryKeyRelatedField(
         scope=_firm_securities, allow_null=True, required=False, help_text="Security id or null."
     )
-    created_by = serializers.PrimaryKeyRelatedField(read_only=True)
+    created_by: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
 
     class Meta:
         model = Restriction

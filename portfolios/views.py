@@ -20,7 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +30,7 @@ from django.views.decorators.http import require_http_methods
 from advisory.api_errors import DomainError
 from advisory.engine.money import ZERO
 from advisory.engine.types import TaxTreatment
+from advisory.http import AuthenticatedHttpRequest
 from advisory.models import Role
 from advisory.services import household_assign
 from portfolios.access import Capability, has_capability, household_for, role_of
@@ -49,7 +50,7 @@ def local_today() -> date:
     return timezone.localdate()
 
 
-def _is_htmx(request: HttpRequest) -> bool:
+def _is_htmx(request: AuthenticatedHttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true" and not request.headers.get(
         "HX-History-Restore-Request"
     )
@@ -67,7 +68,7 @@ def _search(households: QuerySet[Household], text: str) -> QuerySet[Household]:
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The advisor's households with value, allocation and flags; clients go to the portal."""
     if role_of(request.user) == Role.CLIENT:
         return redirect("client_portal")
@@ -156,7 +157,9 @@ def summary_context(summary: HouseholdSummary) -> dict[str, Any]:
     }
 
 
-def _household_page(request: HttpRequest, household: Household, template: str) -> HttpResponse:
+def _household_page(
+    request: AuthenticatedHttpRequest, household: Household, template: str
+) -> HttpResponse:
     summary = household_summary(household=household, as_of=local_today())
     context = {
         "household": household,
@@ -169,19 +172,21 @@ def _household_page(request: HttpRequest, household: Household, template: str) -
     return render(request, template, context)
 
 
-def visible_household(request: HttpRequest, pk: int, *, write: bool = False) -> Household:
+def visible_household(
+    request: AuthenticatedHttpRequest, pk: int, *, write: bool = False
+) -> Household:
     household = household_for(request.user, pk, write=write)
     return Household.objects.select_related("primary_advisor").filter(pk=household.pk).get()
 
 
 @login_required
-def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def household_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = visible_household(request, pk)
     return _household_page(request, household, "portfolios/household_detail.html")
 
 
 @login_required
-def client_portal(request: HttpRequest) -> HttpResponse:
+def client_portal(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The client's own household, read-only. Staff have the dashboard instead."""
     if role_of(request.user) != Role.CLIENT:
         return redirect("home")
@@ -209,7 +214,9 @@ def _save_household(form: HouseholdForm) -> Household | None:
     return household
 
 
-def _household_form_page(request: HttpRequest, form: HouseholdForm, **context: Any) -> HttpResponse:
+def _household_form_page(
+    request: AuthenticatedHttpRequest, form: HouseholdForm, **context: Any
+) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     return render(
         request, "portfolios/household_form.html", {"form": form, **context}, status=status
@@ -218,14 +225,14 @@ def _household_form_page(request: HttpRequest, form: HouseholdForm, **context: A
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_create(request: HttpRequest) -> HttpResponse:
+def household_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not has_capability(request.user, Capability.EDIT_BOOK):
         raise PermissionDenied("You may not create households.")
-    membership = request.user.membership  # type: ignore[union-attr]
+    membership = request.user.membership
     can_assign = membership.role == Role.ADMIN
     household = Household(firm_id=membership.firm_id)
     if membership.role == Role.ADVISOR:
-        household.primary_advisor = request.user  # type: ignore[assignment]
+        household.primary_advisor = request.user
     form = HouseholdForm(
         request.POST or None, instance=household, firm_id=membership.firm_id, can_assign=can_assign
     )
@@ -237,7 +244,7 @@ def household_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def household_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = visible_household(request, pk, write=True)
     form = HouseholdForm(
         request.POST or None,
@@ -260,7 +267,7 @@ def household_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- shared form handling -----------------------------------------------------------------
 
 
-def save_form(request: HttpRequest, form: Any) -> Any | None:
+def save_form(request: AuthenticatedHttpRequest, form: Any) -> Any | None:
     """Save a valid POSTed ModelForm in one transaction; None when there is nothing saved."""
     if request.method != "POST" or not form.is_valid():
         return None
@@ -274,7 +281,7 @@ def save_form(request: HttpRequest, form: Any) -> Any | None:
 
 
 def form_page(
-    request: HttpRequest, form: Any, *, title: str, cancel_url: str, **extra: Any
+    request: AuthenticatedHttpRequest, form: Any, *, title: str, cancel_url: str, **extra: Any
 ) -> HttpResponse:
     status = 400 if request.method == "POST" else 200
     context = {"form": form, "title": title, "cancel_url": cancel_url, **extra}
@@ -282,13 +289,20 @@ def form_page(
 
 
 def confirm_delete(
-    request: HttpRequest, *, title: str, what: str, consequences: list[str], cancel_url: str
+    request: AuthenticatedHttpRequest,
+    *,
+    title: str,
+    what: str,
+    consequences: list[str],
+    cancel_url: str,
 ) -> HttpResponse:
     context = {"title": title, "what": what, "consequences": consequences, "cancel_url": cancel_url}
     return render(request, "portfolios/confirm_delete.html", context)
 
 
-def delete_row(request: HttpRequest, row: Any, *, done_url: str, message: str) -> HttpResponse:
+def delete_row(
+    request: AuthenticatedHttpRequest, row: Any, *, done_url: str, message: str
+) -> HttpResponse:
     try:
         with transaction.atomic():
             row.delete()

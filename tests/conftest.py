@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -291,3 +293,45 @@ def audit_trail_emptied_after(transactional_db: Any) -> Iterator[None]:
         cursor.execute(f"DELETE FROM {migration.AUDIT_TABLE}")  # noqa: S608 - a constant
     with connection.schema_editor() as editor:
         migration.create_audit_triggers(None, editor)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep the tests that must not overlap on one xdist worker each (``--dist loadgroup``).
+
+    Real-worker Celery tests share one broker, so two at once could take each other's
+    tasks; browser tests share one Chromium per worker and are timing-sensitive.
+    Everything else spreads over the workers.
+    """
+    for item in items:
+        if item.get_closest_marker("celery_worker"):
+            item.add_marker(pytest.mark.xdist_group("celery_worker"))
+        elif item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_cache_per_xdist_worker() -> Iterator[None]:
+    """Give each xdist worker its own Redis database for the cache.
+
+    Throttle counters live in the cache and ``cache.clear()`` empties a whole Redis
+    database, so two workers sharing one would count (and clear) each other's
+    requests. Worker ``gwN`` uses database ``base + N``.
+    """
+    from django.conf import settings
+    from django.test import override_settings
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    cache = settings.CACHES["default"]
+    location = str(cache.get("LOCATION", ""))
+    if not worker or "redis" not in cache["BACKEND"].lower() or not location:
+        yield
+        return
+    offset = int(worker.removeprefix("gw") or 0)
+    base = re.search(r"/(\d+)$", location)
+    moved = (
+        f"{location[: base.start()]}/{int(base.group(1)) + offset}"
+        if base
+        else f"{location.rstrip('/')}/{offset}"
+    )
+    with override_settings(CACHES={"default": {**cache, "LOCATION": moved}}):
+        yield

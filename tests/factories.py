@@ -12,6 +12,8 @@ from typing import Any
 import factory
 
 from advisory.models import Firm, Membership, Role, User
+from policies.models import InvestmentPolicy, PolicyStatus, PolicyTarget
+from policies.proposals.models import Proposal, ProposalKind, ProposalStatus
 from portfolios.models import (
     Account,
     AccountType,
@@ -182,3 +184,46 @@ def csv_bytes(rows: Iterable[Sequence[object]], *, bom: bool = False) -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\r\n").writerows([[str(c) for c in row] for row in rows])
     return (("\ufeff" if bom else "") + buffer.getvalue()).encode()
+
+
+class InvestmentPolicyFactory(factory.django.DjangoModelFactory):
+    """A draft IPS version (no targets: add PolicyTargetFactory rows, or use
+    tests.policies.conftest.make_policy, which goes through the services)."""
+
+    class Meta:
+        model = InvestmentPolicy
+
+    household = factory.SubFactory(HouseholdFactory)
+    version = factory.Sequence(lambda n: n + 1)
+    status = PolicyStatus.DRAFT
+    rationale = "Targets agreed at the annual review."
+    abs_band = Decimal("0.05")
+    rel_band = Decimal("0.25")
+
+
+class PolicyTargetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PolicyTarget
+
+    policy = factory.SubFactory(InvestmentPolicyFactory)
+    asset_class = factory.SubFactory(
+        AssetClassFactory, firm=factory.SelfAttribute("..policy.household.firm")
+    )
+    weight = Decimal("1.000000")
+
+
+class ProposalFactory(factory.django.DjangoModelFactory):
+    """A stored draft proposal with no trades (for lists, queues and access checks;
+    computed proposals come from the services)."""
+
+    class Meta:
+        model = Proposal
+
+    household = factory.SubFactory(HouseholdFactory)
+    policy = factory.SubFactory(
+        InvestmentPolicyFactory,
+        household=factory.SelfAttribute("..household"),
+    )
+    kind = ProposalKind.REBALANCE
+    status = ProposalStatus.DRAFT
+    as_of = date(2026, 11, 26)

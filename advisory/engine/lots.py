@@ -16,7 +16,7 @@ Netting
     ``T(S, L) = t_ord * max(0, S + min(0, L)) + t_ltcg * max(0, L + min(0, S))``
     where ``S`` and ``L`` are the year's net short- and long-term gains. A net
     loss in one bucket offsets the other; a net loss overall owes nothing (the
-    $3,000 ordinary offset is ignored, as DOMAIN.md says). The year starts from
+    $3,000 ordinary offset of docs/DOMAIN.md is not counted yet: issue 9). The year starts from
     ``S0 = realized_st_ytd - carryforward_st`` and ``L0 = realized_lt_ytd -
     carryforward_lt``; a proposal's incremental tax is
     ``T(S0 + dS, L0 + dL) - T(S0, L0)`` and may be negative (losses that offset

@@ -17,7 +17,7 @@ Decisions
       2 and only taxable lots are blocked by rule 1; a sale inside an IRA
       never is a loss for tax. A sale whose account the snapshot does not know
       counts (the safe side).
-    * Rule 1 is kept as DOMAIN.md states it, conservatively: a recent purchase
+    * Rule 1 is kept as docs/DOMAIN.md states it, conservatively: a recent purchase
       blocks every loss lot of its group, even the purchased lot itself
       (which strictly is not its own replacement).
     * A block lifts 31 days after the purchase or sale that caused it.

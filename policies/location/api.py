@@ -16,12 +16,13 @@ from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
 from advisory.models import Role
+from policies.location.selectors import current_location_plan_get
 from policies.location.serializers import (
     LocationRequestSerializer,
     LocationResultSerializer,
@@ -29,11 +30,7 @@ from policies.location.serializers import (
     location_result_json,
     saved_plan_json,
 )
-from policies.location.services import (
-    current_location_plan_get,
-    location_plan_compute,
-    location_plan_save,
-)
+from policies.location.services import location_plan_compute, location_plan_save
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
 
@@ -59,7 +56,7 @@ class HouseholdLocationView(APIView):
             404: OpenApiResponse(description="No saved location plan"),
         }
     )
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk)
         plan = current_location_plan_get(household=household)
         if plan is None:
@@ -75,7 +72,7 @@ class HouseholdLocationView(APIView):
         },
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = location_household_for(request.user, pk)
         options = LocationRequestSerializer(data=request.data)
         options.is_valid(raise_exception=True)
@@ -91,7 +88,7 @@ class HouseholdLocationView(APIView):
             )
             if not (save and result.plan.feasible):
                 return Response(location_result_json(result))
-            saved = location_plan_save(household=household, user=request.user, result=result)  # type: ignore[arg-type]
+            saved = location_plan_save(household=household, user=request.user, result=result)
             return Response(
                 location_result_json(result, saved=saved), status=status.HTTP_201_CREATED
             )

@@ -8,7 +8,7 @@ partial unique constraint ``location_plan_one_current_per_household`` is the
 last line of defence. Only plans that fit (feasible) are saved.
 
 Objectives are after-tax dollars at the horizon; ``uplift_bp`` is basis points
-a year over the pro-rata baseline (DOMAIN.md "Asset location").
+a year over the pro-rata baseline (docs/DOMAIN.md "Asset location").
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def terminal_money(**kwargs: object) -> models.DecimalField[Decimal, Decimal]:
     return models.DecimalField(max_digits=24, decimal_places=2, **kwargs)  # type: ignore[arg-type]
 
 
-class LocationPlan(models.Model):
+class SavedLocationPlan(models.Model):
     """One saved asset-location plan of a household, with its figures and explanations.
 
     ``explanation`` keeps what the client reads, as strings: ``summary``,
@@ -84,6 +84,9 @@ class LocationPlan(models.Model):
     explanation = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        # The table keeps its first name; the class is "Saved" so that it never shares
+        # a name with the engine's answer, advisory.engine.location.LocationPlan.
+        db_table = "policies_locationplan"
         ordering = ("household", "-created_at", "-id")
         get_latest_by = "created_at"
         constraints: ClassVar = [
@@ -125,7 +128,7 @@ class LocationPlan(models.Model):
 class LocationPlacement(models.Model):
     """Dollars of one asset class the plan puts in one account (pre-tax, the account's own)."""
 
-    plan = models.ForeignKey(LocationPlan, on_delete=models.CASCADE, related_name="placements")
+    plan = models.ForeignKey(SavedLocationPlan, on_delete=models.CASCADE, related_name="placements")
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
     asset_class = models.ForeignKey(AssetClass, on_delete=models.PROTECT, related_name="+")
     amount = money()

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from advisory.engine.location import DEFAULT_CHURN_PENALTY_BP, LocationBasis, LocationOptions
 from policies.location.models import LocationBasis as SavedBasis
-from policies.location.models import LocationPlan
+from policies.location.models import SavedLocationPlan
 from policies.location.services import LocationResult, binding_json, explanation_json
 
 MAX_HORIZON_YEARS = 60
@@ -150,7 +150,7 @@ class SavedLocationPlanSerializer(_PlanFiguresSerializer):
     is_current = serializers.BooleanField()
 
 
-def location_result_json(result: LocationResult, *, saved: LocationPlan | None = None) -> Any:
+def location_result_json(result: LocationResult, *, saved: SavedLocationPlan | None = None) -> Any:
     """A computed plan as the API answers it."""
     answer = result.plan
     body = {
@@ -189,7 +189,7 @@ def location_result_json(result: LocationResult, *, saved: LocationPlan | None =
     return LocationResultSerializer(body).data
 
 
-def saved_plan_json(plan: LocationPlan) -> Any:
+def saved_plan_json(plan: SavedLocationPlan) -> Any:
     """A saved plan (placements loaded) as the API answers it."""
     body = {
         "id": plan.pk,

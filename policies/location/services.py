@@ -15,28 +15,26 @@ reserve set aside in it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
-from django.db.models import Prefetch
 
 from advisory.api_errors import ConflictError, DomainError
-from advisory.engine.drift import ips_reserve_by_account
 from advisory.engine.location import (
     BindingConstraint,
     ClassExplanation,
     LocationOptions,
-    household_location_inputs,
     plan_asset_location,
 )
 from advisory.engine.location import LocationPlan as LocationAnswer
 from advisory.engine.money import CENT, ZERO
-from advisory.engine.types import CASH_CLASS, AccountInfo
-from policies.location.models import LocationPlacement, LocationPlan
+from advisory.engine.types import AccountInfo
+from policies.location.fetch import location_inputs
+from policies.location.models import LocationPlacement, SavedLocationPlan
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.selectors import (
     active_policy_required,
@@ -45,7 +43,6 @@ from policies.selectors import (
 from portfolios.locks import lock_household
 from portfolios.models import AssetClass, Household
 from portfolios.selectors import firm_class_names
-from portfolios.snapshots import household_snapshot
 
 if TYPE_CHECKING:
     from advisory.models import User
@@ -134,9 +131,9 @@ def location_plan_compute(
     options = replace(
         options, horizon_years=horizon, class_names=options.class_names or class_names
     )
-    snapshot = household_snapshot(household=household, as_of=as_of)
-    values, current = household_location_inputs(snapshot)
-    set_aside = _set_aside_reserve(snapshot.accounts, values, current, policy.cash_reserve)
+    snapshot, values, current, set_aside = location_inputs(
+        household=household, as_of=as_of, cash_reserve=policy.cash_reserve
+    )
     try:
         answer = plan_asset_location(
             snapshot.accounts,
@@ -161,26 +158,6 @@ def location_plan_compute(
         class_names=class_names,
         reserve_set_aside=set_aside,
     )
-
-
-def _set_aside_reserve(
-    accounts: Sequence[AccountInfo],
-    values: dict[int, Decimal],
-    current: dict[tuple[int, str], Decimal],
-    reserve: Decimal,
-) -> dict[int, Decimal]:
-    """Take the IPS cash reserve out of free cash (``ips_reserve_by_account``), in place.
-
-    Returns the dollars set aside per account.
-    """
-    set_aside = ips_reserve_by_account(accounts, reserve)
-    for account_id, taken in set_aside.items():
-        key = (account_id, CASH_CLASS)
-        current[key] -= taken
-        if not current[key]:
-            del current[key]
-        values[account_id] -= taken
-    return set_aside
 
 
 # --- save ------------------------------------------------------------------------------------
@@ -217,7 +194,7 @@ def binding_json(constraint: BindingConstraint) -> dict[str, Any]:
 @transaction.atomic
 def location_plan_save(
     *, household: Household, user: User | None, result: LocationResult
-) -> LocationPlan:
+) -> SavedLocationPlan:
     """Store a computed plan as the household's current location plan.
 
     Atomic and serialised on the household row: the previous current plan is
@@ -235,8 +212,8 @@ def location_plan_save(
     ).exists()
     if not still_active:
         raise ConflictError("The IPS changed while the plan was computed: compute it again.")
-    LocationPlan.objects.filter(household=household, is_current=True).update(is_current=False)
-    plan = LocationPlan.objects.create(
+    SavedLocationPlan.objects.filter(household=household, is_current=True).update(is_current=False)
+    plan = SavedLocationPlan.objects.create(
         household=household,
         created_by=user,
         as_of=result.as_of,
@@ -266,34 +243,3 @@ def location_plan_save(
 
 
 # --- read ------------------------------------------------------------------------------------
-
-
-def current_location_plan_get(*, household: Household) -> LocationPlan | None:
-    """The household's current saved plan with its placements loaded, or None (2 queries)."""
-    placements = LocationPlacement.objects.select_related("account", "asset_class").order_by(
-        "account__name", "account_id", "asset_class__sort_order", "asset_class__code"
-    )
-    return (
-        LocationPlan.objects.filter(household=household, is_current=True)
-        .select_related("created_by", "policy")
-        .prefetch_related(Prefetch("placements", queryset=placements))
-        .first()
-    )
-
-
-def current_location_plan_targets(household: Household) -> dict[tuple[int, str], Decimal] | None:
-    """The current plan's dollars by (account id, class code), or None without a plan.
-
-    What rebalancing with ``location="plan"`` keeps every account at. Amounts
-    are the plan's, in each account's own dollars on the plan's date; the
-    rebalancer scales each account's mix to its value on the day. An account
-    opened after the plan was saved has no entry. Two queries at most.
-    """
-    rows = list(
-        LocationPlacement.objects.filter(
-            plan__household=household, plan__is_current=True
-        ).values_list("account_id", "asset_class__code", "amount")
-    )
-    if not rows and not LocationPlan.objects.filter(household=household, is_current=True).exists():
-        return None
-    return {(account_id, code): amount for account_id, code, amount in rows}

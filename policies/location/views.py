@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,15 +25,12 @@ from django.views.decorators.http import require_GET, require_POST
 from advisory.api_errors import DomainError
 from advisory.engine.location import DEFAULT_CHURN_PENALTY_BP, LocationBasis, LocationOptions
 from advisory.engine.types import ACCOUNT_TAX_TREATMENT
+from advisory.http import AuthenticatedHttpRequest
 from advisory.models import Role
 from policies.location.models import LocationBasis as SavedBasis
-from policies.location.models import LocationPlan
-from policies.location.services import (
-    LocationResult,
-    current_location_plan_get,
-    location_plan_compute,
-    location_plan_save,
-)
+from policies.location.models import SavedLocationPlan
+from policies.location.selectors import current_location_plan_get
+from policies.location.services import LocationResult, location_plan_compute, location_plan_save
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
 from portfolios.selectors import firm_class_names
@@ -179,7 +176,7 @@ def result_grid(result: LocationResult) -> PlacementGrid:
     return placement_grid(accounts, classes, planned, result.current)
 
 
-def saved_grid(plan: LocationPlan) -> PlacementGrid:
+def saved_grid(plan: SavedLocationPlan) -> PlacementGrid:
     placements = list(plan.placements.all())
     accounts = list(
         dict.fromkeys((p.account_id, p.account.name, p.account.account_type) for p in placements)
@@ -191,7 +188,7 @@ def saved_grid(plan: LocationPlan) -> PlacementGrid:
 
 
 def _saved_explanations(
-    household: Household, saved: LocationPlan | None
+    household: Household, saved: SavedLocationPlan | None
 ) -> list[tuple[str, dict[str, Any]]]:
     if saved is None:
         return []
@@ -228,7 +225,7 @@ def _result_context(household: Household, form: LocationForm) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def household_location(request: HttpRequest, pk: int) -> HttpResponse:
+def household_location(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Options, the recommended placement against today's, why, and the saved plan."""
     household = household_for(request.user, pk)
     saved = current_location_plan_get(household=household)
@@ -251,7 +248,7 @@ def household_location(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def household_location_save(request: HttpRequest, pk: int) -> HttpResponse:
+def household_location_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Compute the plan with the posted options and save it as the household's current plan."""
     household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
     form = LocationForm(request.POST)
@@ -263,7 +260,7 @@ def household_location_save(request: HttpRequest, pk: int) -> HttpResponse:
         result = location_plan_compute(
             household=household, as_of=timezone.localdate(), options=form.location_options()
         )
-        location_plan_save(household=household, user=request.user, result=result)  # type: ignore[arg-type]
+        location_plan_save(household=household, user=request.user, result=result)
     except DomainError as refused:
         messages.error(request, refused.message)
     else:

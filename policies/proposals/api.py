@@ -1,6 +1,6 @@
 """REST endpoints for proposals, their order files and implementation plans.
 
-Access (``portfolios.access`` through ``proposal_selectors``, as the pages):
+Access (``portfolios.access`` through ``selectors``, as the pages):
 reading needs the household visible (its advisors, the firm's admins and
 operations staff, its clients); a client reads only approved and executed
 proposals (404 for the others), no implementation plans (404, an empty list)
@@ -32,6 +32,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
 from policies.proposals.execution import proposal_execute
 from policies.proposals.models import ImplementationPlan, Proposal
@@ -66,13 +67,17 @@ from portfolios.access import Capability, has_capability, household_for
 CONFLICT = OpenApiResponse(description="The status does not allow it, or the household changed")
 
 
-def _proposal_response(request: Request, pk: int, code: int = status.HTTP_200_OK) -> Response:
+def _proposal_response(
+    request: AuthenticatedRequest, pk: int, code: int = status.HTTP_200_OK
+) -> Response:
     proposal = proposal_get(user=request.user, pk=pk)
     return Response(ProposalSerializer(proposal).data, status=code)
 
 
 class HouseholdProposalsView(generics.ListAPIView):
     """The household's proposals (GET, newest first); POST requests a new one."""
+
+    request: AuthenticatedRequest
 
     serializer_class = ProposalSerializer
     queryset = Proposal.objects.none()  # the schema's model; requests use get_queryset
@@ -92,7 +97,7 @@ class HouseholdProposalsView(generics.ListAPIView):
         },
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
 
         def create() -> Response:
@@ -111,6 +116,8 @@ class HouseholdProposalsView(generics.ListAPIView):
 
 class ProposalListView(generics.ListAPIView):
     """Proposals of every household the caller may see, newest first."""
+
+    request: AuthenticatedRequest
 
     serializer_class = ProposalSerializer
     queryset = Proposal.objects.none()
@@ -141,7 +148,7 @@ class ProposalDetailView(APIView):
     """One proposal (``pending`` until a worker has computed it)."""
 
     @extend_schema(responses={200: ProposalSerializer})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         return _proposal_response(request, pk)
 
 
@@ -149,7 +156,7 @@ class ProposalApproveView(APIView):
     """Approve a draft; 409 if it is not a draft or the household changed since."""
 
     @extend_schema(request=None, responses={200: ProposalSerializer, 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         proposal_approve(proposal=proposal, user=request.user)
         return _proposal_response(request, pk)
@@ -159,7 +166,7 @@ class ProposalRejectView(APIView):
     """Reject a draft or approved proposal, with an optional ``reason``; 409 otherwise."""
 
     @extend_schema(request=RejectSerializer, responses={200: ProposalSerializer, 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         body = RejectSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -171,7 +178,7 @@ class ProposalExecuteView(APIView):
     """Apply an approved proposal to lots, cash and transactions; 409 if stale or not approved."""
 
     @extend_schema(request=None, responses={200: ProposalSerializer, 409: CONFLICT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         proposal_execute(proposal=proposal, user=request.user)
         return _proposal_response(request, pk)
@@ -195,7 +202,7 @@ class ProposalOrdersView(APIView):
     renderer_classes = (JSONRenderer, CSVRenderer)
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR, 409: CONFLICT})
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: AuthenticatedRequest, pk: int) -> HttpResponse:
         proposal = proposal_orders_get(user=request.user, pk=pk)
         if proposal.status not in ORDERABLE:
             raise ProposalStateError(f"A {proposal.status} proposal has no orders.")
@@ -207,6 +214,8 @@ class ProposalOrdersView(APIView):
 
 class HouseholdImplementationPlansView(generics.ListAPIView):
     """The household's implementation plans (GET); POST a new one (cancels the active one)."""
+
+    request: AuthenticatedRequest
 
     serializer_class = ImplementationPlanSerializer
     queryset = ImplementationPlan.objects.none()
@@ -225,7 +234,7 @@ class HouseholdImplementationPlansView(generics.ListAPIView):
         },
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
 
         def create() -> Response:
@@ -251,7 +260,7 @@ class ImplementationPlanDetailView(APIView):
     """One implementation plan with its tranches."""
 
     @extend_schema(responses={200: ImplementationPlanSerializer})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         plan = implementation_plan_get(user=request.user, pk=pk)
         return Response(ImplementationPlanSerializer(plan).data)
 
@@ -259,7 +268,7 @@ class ImplementationPlanDetailView(APIView):
 # --- rebalance runs -----------------------------------------------------------------------------
 
 
-def _may_run(request: Request) -> None:
+def _may_run(request: AuthenticatedRequest) -> None:
     if not has_capability(request.user, Capability.EDIT_POLICY):
         raise PermissionDenied("Only advisors and firm admins start rebalance runs.")
 
@@ -268,7 +277,7 @@ class RebalanceRunsView(APIView):
     """``POST``: start a run (202); ``GET``: the runs you started (firm admins: every one)."""
 
     @extend_schema(responses={200: RebalanceRunSerializer(many=True)})
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         _may_run(request)
         runs = runs_for(request.user).order_by("-created_at", "-id")[:50]
         return Response({"results": [run_summary(run) for run in runs]})
@@ -278,9 +287,9 @@ class RebalanceRunsView(APIView):
         responses={202: RebalanceRunSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         _may_run(request)
-        firm = request.user.membership.firm  # type: ignore[union-attr]
+        firm = request.user.membership.firm
 
         def start() -> Response:
             body = RebalanceRunRequestSerializer(data=request.data, context={"firm": firm})
@@ -302,7 +311,7 @@ class RebalanceRunDetailView(APIView):
     """A run's progress and, once done, its summary."""
 
     @extend_schema(responses={200: RebalanceRunSerializer})
-    def get(self, request: Request, pk: int) -> Response:
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         _may_run(request)
         run = get_object_or_404(runs_for(request.user), pk=pk)
         return Response(run_summary(run))
@@ -312,7 +321,7 @@ class RebalanceRunApproveView(APIView):
     """Approve every draft of a run at once; each is still checked for staleness (and four eyes)."""
 
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
-    def post(self, request: Request, pk: int) -> Response:
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         _may_run(request)
         run = get_object_or_404(runs_for(request.user), pk=pk)
         return Response(run_approve(run=run, user=request.user))

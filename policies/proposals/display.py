@@ -1,8 +1,8 @@
 """A proposal as its page and its PDF show it: trades by account, drift pairs, notes, audit.
 
-Both ``proposal_views`` and ``proposal_pdf`` build their context here, so the
+Both ``views`` and ``pdf`` build their context here, so the
 page and the client-meeting document say the same thing. Everything reads the
-proposal as ``proposal_selectors.with_details`` loaded it, plus one query for
+proposal as ``selectors.with_details`` loaded it, plus one query for
 the household's accounts (an account with a cash flow and no trade still shows).
 """
 
@@ -27,7 +27,7 @@ from policies.proposals.models import (
     ProposalTrade,
     TradeSide,
 )
-from policies.proposals.services import ProposalRequest
+from policies.proposals.request import ProposalRequest
 from portfolios.models import Account
 
 # --- trades by account -----------------------------------------------------------------------

@@ -42,6 +42,7 @@ from django.utils import timezone
 from advisory.api_errors import ConflictError
 from advisory.engine.money import CENT, ZERO
 from policies import tasks
+from policies.proposals.audit import audit_record
 from policies.proposals.models import (
     AuditAction,
     HoldingTerm,
@@ -52,13 +53,9 @@ from policies.proposals.models import (
     ProposalTrade,
     TradeSide,
 )
+from policies.proposals.request import ProposalRequest
 from policies.proposals.selectors import proposal_for_update
-from policies.proposals.services import (
-    ProposalRequest,
-    audit_record,
-    require_fresh,
-    require_status,
-)
+from policies.proposals.services import require_fresh, require_status
 from policies.services import policy_record_rebalance
 from portfolios.locks import lock_household
 from portfolios.models import Account, Household, Lot, Transaction, TransactionKind
@@ -233,7 +230,7 @@ def _audit_detail(booking: Booking, cash_before: dict[int, Decimal]) -> dict[str
 
 
 @transaction.atomic
-def proposal_execute(*, proposal: Proposal, user: User | Any) -> Proposal:
+def proposal_execute(*, proposal: Proposal, user: User) -> Proposal:
     """Apply an approved proposal to the book (see the module notes); the executed proposal.
 
     409 (``ConflictError``) when it is not approved, when the household or

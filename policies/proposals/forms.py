@@ -21,7 +21,7 @@ from advisory.engine.money import CENT, HUNDRED, ZERO
 from advisory.engine.rebalance.types import Location, RebalanceMode
 from advisory.lib.format import plain_number
 from policies.proposals.models import ProposalKind
-from policies.proposals.services import TAX_OVERRIDES, ProposalRequest
+from policies.proposals.request import TAX_OVERRIDES, ProposalRequest
 from portfolios.models import Account, Household, Security
 
 CASH_FLOW_PREFIX = "cash_flow_"

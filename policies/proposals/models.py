@@ -90,7 +90,7 @@ class Proposal(models.Model):
     ``[{"substitute_group", "rule", "reason", "lot_ids", "security_ids",
     "until"}]``; ``binding`` and ``notes`` lists of sentences; ``cash_after``
     ``{account id: dollars}``; ``options`` the request (see
-    ``proposal_services.ProposalRequest.to_json``).
+    ``request.ProposalRequest.to_json``).
     """
 
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="proposals")

@@ -1,7 +1,7 @@
 """The proposal for the client meeting: a short, printable PDF (WeasyPrint).
 
 Plain HTML and CSS (``templates/policies/proposals/proposal_document.html``)
-built from the same context as the proposal page (``proposal_display``), with
+built from the same context as the proposal page (``display``), with
 drift before and after drawn as inline SVG bars, so the document and the page
 show the same picture. Rendered on request: a proposal is a page or two and
 WeasyPrint takes about a second, so no task or stored file is needed, and the
@@ -20,7 +20,7 @@ from portfolios.selectors import firm_class_names
 
 
 def render_proposal_html(proposal: Proposal, *, as_of: date) -> str:
-    """The document as HTML; ``proposal`` loaded by ``proposal_selectors.proposal_get``.
+    """The document as HTML; ``proposal`` loaded by ``selectors.proposal_get``.
 
     ``as_of`` is the day the document is produced (printed in its footer).
     """

@@ -6,9 +6,10 @@ on ``as_of`` and splits it into equal monthly tranches with
 *estimate*, stored with each tranche. A new plan cancels the household's
 active one.
 
-When a tranche falls due, ``create_due_tranche_proposals`` (Celery beat,
-daily) turns it into its own proposal (kind ``tranche``), computed afresh on
-the book of that day rather than replaying the estimate: prices move, earlier
+When a tranche falls due, ``create_due_tranche_proposals`` (run daily by the
+beat task ``policies.create_due_tranches``) turns it into its own proposal (kind
+``tranche``), computed afresh on the book of that day rather than replaying the
+estimate: prices move, earlier
 tranches may or may not have been executed, and the wash-sale window and this
 year's gains change what is cheapest. Tranche n of N, with ``r = N - n + 1``
 tranches left (this one included), rebalances to targets that move ``1/r``
@@ -34,11 +35,14 @@ from django.utils import timezone
 from advisory.api_errors import DomainError
 from advisory.engine.drift import household_weights
 from advisory.engine.money import ZERO
+from advisory.engine.rebalance import RebalancePlan
 from advisory.engine.rebalance.tranches import MAX_MONTHS, MIN_MONTHS, plan_tranches
 from advisory.engine.rebalance.types import Location, RebalanceMode, Trade
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
+from policies.proposals.audit import audit_record, person_or_none
+from policies.proposals.fetch import engine_snapshot
 from policies.proposals.models import (
     AuditAction,
     ImplementationPlan,
@@ -48,17 +52,9 @@ from policies.proposals.models import (
     ProposalKind,
     ProposalStatus,
 )
+from policies.proposals.request import ProposalRequest, proposal_request_errors
 from policies.proposals.selectors import due_tranches
-from policies.proposals.services import (
-    ProposalRequest,
-    audit_record,
-    engine_snapshot,
-    mark_failed,
-    person_or_none,
-    proposal_request_errors,
-    run_engine,
-    store_plan,
-)
+from policies.proposals.services import mark_failed, run_engine, store_plan
 from policies.selectors import active_policy_required, policy_targets_of
 from portfolios.locks import lock_household
 from portfolios.models import Household
@@ -99,7 +95,7 @@ def _plan_errors(request: ProposalRequest, months: int, start: date, as_of: date
     return errors
 
 
-def _cancel_active(household: Household, user: User | Any | None, why: str) -> None:
+def _cancel_active(household: Household, user: User | None, why: str) -> None:
     for plan in ImplementationPlan.objects.filter(
         household=household, status=ImplementationPlanStatus.ACTIVE
     ):
@@ -117,10 +113,49 @@ def _cancel_active(household: Household, user: User | Any | None, why: str) -> N
 
 
 @transaction.atomic
+def _store_plan(
+    household: Household,
+    policy: InvestmentPolicy,
+    full: RebalancePlan,
+    request: ProposalRequest,
+    *,
+    user: User | None,
+    months: int,
+    start: date,
+    as_of: date,
+) -> ImplementationPlan:
+    """The plan row and its monthly tranches, split from the whole move ``full``."""
+    plan = ImplementationPlan.objects.create(
+        household=household,
+        policy=policy,
+        months=months,
+        start=start,
+        as_of=as_of,
+        created_by=person_or_none(user),
+        options=request.to_json(),
+        feasible=full.feasible,
+        short_term_gain=full.short_term_gain,
+        long_term_gain=full.long_term_gain,
+        estimated_tax=full.estimated_tax,
+        turnover=full.turnover,
+        notes=list(full.notes) + list(full.binding),
+    )
+    ImplementationTranche.objects.bulk_create(
+        ImplementationTranche(
+            plan=plan,
+            number=tranche.number,
+            due_on=tranche.due_on,
+            trades=[trade_json(t) for t in tranche.trades],
+        )
+        for tranche in plan_tranches(full, months, start)
+    )
+    return plan
+
+
 def implementation_plan_create(
     *,
     household: Household,
-    user: User | Any | None,
+    user: User | None,
     months: int,
     start: date,
     request: ProposalRequest | None = None,
@@ -151,29 +186,8 @@ def implementation_plan_create(
             "There is nothing to implement: no trade moves the household nearer its IPS."
         )
     _cancel_active(household, user, "A new implementation plan replaced it.")
-    plan = ImplementationPlan.objects.create(
-        household=household,
-        policy=policy,
-        months=months,
-        start=start,
-        as_of=as_of,
-        created_by=person_or_none(user),
-        options=request.to_json(),
-        feasible=full.feasible,
-        short_term_gain=full.short_term_gain,
-        long_term_gain=full.long_term_gain,
-        estimated_tax=full.estimated_tax,
-        turnover=full.turnover,
-        notes=list(full.notes) + list(full.binding),
-    )
-    ImplementationTranche.objects.bulk_create(
-        ImplementationTranche(
-            plan=plan,
-            number=tranche.number,
-            due_on=tranche.due_on,
-            trades=[trade_json(t) for t in tranche.trades],
-        )
-        for tranche in plan_tranches(full, months, start)
+    plan = _store_plan(
+        household, policy, full, request, user=user, months=months, start=start, as_of=as_of
     )
     audit_record(
         household_id=household.pk,

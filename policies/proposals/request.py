@@ -1,6 +1,6 @@
 """What an advisor asks a proposal for, and the check of its ids against the household.
 
-``ProposalRequest`` is the one input of ``proposal_services.proposal_create``
+``ProposalRequest`` is the one input of ``services.proposal_create``
 (the API's serializer and the pages' forms both build it); it is stored on
 the proposal as JSON (``to_json``) so a worker or a tranche can compute it
 later (``from_json``).
@@ -41,7 +41,7 @@ def _decimal_or_none(value: Any) -> Decimal | None:
 
 @dataclass(frozen=True)
 class ProposalRequest:
-    """What the advisor asked for (API.md "proposals"); ``as_of`` None means today.
+    """What the advisor asked for (docs/API.md "proposals"); ``as_of`` None means today.
 
     ``cash_flows``: account id -> dollars arriving (positive) or leaving
     (negative) with the proposal; executing it books them as deposits and

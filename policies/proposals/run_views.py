@@ -12,13 +12,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from advisory.api_errors import DomainError
 from advisory.engine.rebalance.types import RebalanceMode
+from advisory.http import AuthenticatedHttpRequest
 from policies.proposals.models import RunSelection
 from policies.proposals.request import ProposalRequest
 from policies.proposals.runs import rebalance_run_start, run_approve, run_summary, runs_for
@@ -46,16 +47,16 @@ class RunForm(forms.Form):
     whole_shares = forms.BooleanField(label="Whole shares only", required=False)
 
 
-def _may_run(request: HttpRequest) -> None:
+def _may_run(request: AuthenticatedHttpRequest) -> None:
     if not has_capability(request.user, Capability.EDIT_POLICY):
         raise PermissionDenied("Only advisors and firm admins start rebalance runs.")
 
 
 @login_required
-def run_list(request: HttpRequest) -> HttpResponse:
+def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The runs you started, and the form that starts one."""
     _may_run(request)
-    firm = request.user.membership.firm  # type: ignore[union-attr]
+    firm = request.user.membership.firm
     form = RunForm(request.POST or None, initial=firm.proposal_defaults)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -84,7 +85,7 @@ def run_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _run_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+def _run_context(request: AuthenticatedHttpRequest, pk: int) -> dict[str, Any]:
     _may_run(request)
     run = get_object_or_404(runs_for(request.user), pk=pk)
     summary = run_summary(run)
@@ -94,19 +95,19 @@ def _run_context(request: HttpRequest, pk: int) -> dict[str, Any]:
 
 
 @login_required
-def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def run_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "policies/proposals/run_detail.html", _run_context(request, pk))
 
 
 @login_required
-def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def run_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The progress panel alone (htmx polls it while the run is running)."""
     return render(request, "policies/proposals/_run_progress.html", _run_context(request, pk))
 
 
 @login_required
 @require_POST
-def run_approve_page(request: HttpRequest, pk: int) -> HttpResponse:
+def run_approve_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     _may_run(request)
     run = get_object_or_404(runs_for(request.user), pk=pk)
     outcome = run_approve(run=run, user=request.user)

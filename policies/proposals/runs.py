@@ -39,6 +39,7 @@ from advisory.engine.drift import measure_drift
 from advisory.engine.money import CENT, ZERO
 from advisory.models import Firm
 from policies.proposals import tasks as proposal_tasks
+from policies.proposals.fetch import engine_snapshot
 from policies.proposals.models import (
     Proposal,
     ProposalStatus,
@@ -50,7 +51,7 @@ from policies.proposals.models import (
     RunStatus,
 )
 from policies.proposals.request import ProposalRequest
-from policies.proposals.services import engine_snapshot, proposal_approve, proposal_create
+from policies.proposals.services import proposal_approve, proposal_create
 from policies.selectors import active_policy_get, policy_targets_of
 from portfolios.access import Capability, can_manage_firm, firm_id_of, households_for
 from portfolios.models import Household

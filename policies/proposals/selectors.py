@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, QuerySet
@@ -123,7 +123,7 @@ def with_details(proposals: QuerySet[Proposal]) -> QuerySet[Proposal]:
 CLIENT_VISIBLE = (ProposalStatus.APPROVED, ProposalStatus.EXECUTED)
 
 
-def visible_proposals(user: User | Any) -> QuerySet[Proposal]:
+def visible_proposals(user: User) -> QuerySet[Proposal]:
     """Proposals of the households the user may see; for a client, approved or executed only.
 
     Pages and API read proposals through this, so they answer alike (404 otherwise).
@@ -134,7 +134,7 @@ def visible_proposals(user: User | Any) -> QuerySet[Proposal]:
     return proposals
 
 
-def household_proposal_rows(*, user: User | Any, household: Household) -> QuerySet[Proposal]:
+def household_proposal_rows(*, user: User, household: Household) -> QuerySet[Proposal]:
     """The household's proposals the user may see, newest first, with their trade counts."""
     return (
         visible_proposals(user)
@@ -147,7 +147,7 @@ def household_proposal_rows(*, user: User | Any, household: Household) -> QueryS
 
 def proposal_list(
     *,
-    user: User | Any,
+    user: User,
     household: int | str | None = None,
     status: str | None = None,
     kind: str | None = None,
@@ -169,7 +169,7 @@ def proposal_list(
     return with_details(proposals).order_by("-created_at", "-id")
 
 
-def proposals_awaiting_approval(*, user: User | Any) -> QuerySet[Proposal]:
+def proposals_awaiting_approval(*, user: User) -> QuerySet[Proposal]:
     """The approval queue: drafts of the households the user sees, oldest first.
 
     Advisors and admins approve them; operations staff see them read-only, to
@@ -185,7 +185,7 @@ def proposals_awaiting_approval(*, user: User | Any) -> QuerySet[Proposal]:
     )
 
 
-def proposal_get(*, user: User | Any, pk: int | str, write: bool | Capability = False) -> Proposal:
+def proposal_get(*, user: User, pk: int | str, write: bool | Capability = False) -> Proposal:
     """One proposal with its details; 404 if the user may not see it, 403 if they may not act.
 
     Acting on a proposal (approve, reject, execute) needs ``Capability.EDIT_POLICY``.
@@ -199,7 +199,7 @@ def proposal_get(*, user: User | Any, pk: int | str, write: bool | Capability = 
     return proposal
 
 
-def proposal_orders_get(*, user: User | Any, pk: int | str) -> Proposal:
+def proposal_orders_get(*, user: User, pk: int | str) -> Proposal:
     """A proposal for its order file: the firm's staff only (a client gets 403)."""
     proposal = proposal_get(user=user, pk=pk)
     if role_of(user) == Role.CLIENT:
@@ -222,7 +222,7 @@ def _plans_with_tranches(plans: QuerySet[ImplementationPlan]) -> QuerySet[Implem
     )
 
 
-def visible_plans(user: User | Any) -> QuerySet[ImplementationPlan]:
+def visible_plans(user: User) -> QuerySet[ImplementationPlan]:
     """Implementation plans of the households the user may see; none for a client.
 
     A plan is the advisor's working schedule, not something the client signs off.
@@ -232,16 +232,14 @@ def visible_plans(user: User | Any) -> QuerySet[ImplementationPlan]:
     return ImplementationPlan.objects.filter(household__in=households_for(user))
 
 
-def implementation_plan_list(
-    *, user: User | Any, household: Household
-) -> QuerySet[ImplementationPlan]:
+def implementation_plan_list(*, user: User, household: Household) -> QuerySet[ImplementationPlan]:
     """The household's plans the user may see, newest first, tranches loaded (2 queries)."""
     plans = visible_plans(user).filter(household=household)
     return _plans_with_tranches(plans).order_by("-created_at", "-id")
 
 
 def implementation_plan_get(
-    *, user: User | Any, pk: int | str, write: bool | Capability = False
+    *, user: User, pk: int | str, write: bool | Capability = False
 ) -> ImplementationPlan:
     """One plan the user may see (404 otherwise), checked for ``write`` (403)."""
     try:

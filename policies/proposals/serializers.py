@@ -1,10 +1,10 @@
-"""JSON for proposals and implementation plans (API.md "proposals").
+"""JSON for proposals and implementation plans (docs/API.md "proposals").
 
 Money, quantities, prices and gains are decimal strings (money 2 places,
 shares and prices 6); gains are signed (a loss is negative). The request
 serializers check shapes and ranges; ids that are not the household's
 accounts or the firm's securities are checked by
-``proposal_services.proposal_request_errors`` and reported under their field.
+``request.proposal_request_errors`` and reported under their field.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from advisory.engine.money import ZERO
 from advisory.engine.rebalance.tranches import MAX_MONTHS, MIN_MONTHS
 from advisory.engine.rebalance.types import Location, RebalanceMode
 from policies.proposals.models import ProposalKind, RunSelection
-from policies.proposals.services import ProposalRequest, proposal_request_errors
+from policies.proposals.request import ProposalRequest, proposal_request_errors
 from portfolios.models import Security
 
 

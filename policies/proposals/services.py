@@ -1,4 +1,4 @@
-"""Proposals: request one, compute it, approve or reject it (execution: ``proposal_execution``).
+"""Proposals: request one, compute it, approve or reject it (execution: ``execution``).
 
 Flow: ``proposal_create`` checks the request against the household (400 with
 field messages, nothing created), needs an active IPS (400
@@ -31,10 +31,7 @@ Every state change writes an ``AuditEvent``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -42,8 +39,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from advisory.api_errors import ConflictError, DomainError
-from advisory.engine.drift import DriftReport, ips_reserve_by_account, measure_drift
-from advisory.engine.money import CENT, ZERO
+from advisory.engine.drift import DriftReport, measure_drift
+from advisory.engine.money import CENT
 from advisory.engine.rebalance import plan_rebalance
 from advisory.engine.rebalance.harvest import harvest_losses
 from advisory.engine.rebalance.result import drift_after_trades
@@ -56,16 +53,14 @@ from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from advisory.engine.wash_sales import WashSaleBlock
 from advisory.models import Firm
 from policies.drift import drift_rows_json
-from policies.location.services import (
-    current_location_plan_targets,
-)
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
+from policies.proposals.audit import audit_record, person_or_none
+from policies.proposals.fetch import engine_snapshot
+from policies.proposals.fetch import plan_targets as fetch_plan_targets
 from policies.proposals.models import (
     PROPOSAL_TRANSITIONS,
     AuditAction,
-    AuditEvent,
-    ImplementationPlan,
     Proposal,
     ProposalAction,
     ProposalKind,
@@ -75,7 +70,6 @@ from policies.proposals.models import (
     proposal_may,
 )
 from policies.proposals.request import (
-    TAX_OVERRIDES,
     ProposalRequest,
     proposal_request_errors,
     standing_restrictions,
@@ -90,14 +84,6 @@ if TYPE_CHECKING:
     from advisory.models import User
 
 logger = logging.getLogger(__name__)
-
-
-class NoLocationPlanError(DomainError):
-    code = "no_location_plan"
-
-
-class IncompleteLocationPlanError(DomainError):
-    code = "location_plan_incomplete"
 
 
 class ProposalStateError(ConflictError):
@@ -118,97 +104,12 @@ class StaleProposalError(ConflictError):
     code = "stale_proposal"
 
 
-def person_or_none(user: User | Any | None) -> User | None:
-    """The signed-in person behind an action; None for the system or an anonymous caller."""
-    return user if getattr(user, "is_authenticated", False) else None
-
-
 def mark_failed(proposal: Proposal, error: Exception) -> None:
     """Store a computation's failure on the proposal (``failed``, with the reason)."""
     message = error.message if isinstance(error, DomainError) else str(error)
     proposal.status = ProposalStatus.FAILED
     proposal.error = message or type(error).__name__
     proposal.save(update_fields=["status", "error"])
-
-
-# --- the audit trail --------------------------------------------------------------------------
-
-
-def audit_record(
-    *,
-    household_id: int,
-    action: str,
-    actor: User | Any | None,
-    proposal: Proposal | None = None,
-    plan: ImplementationPlan | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    detail: Mapping[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event (who, when, what). ``actor`` None is the system."""
-    return AuditEvent.objects.create(
-        household_id=household_id,
-        proposal=proposal,
-        implementation_plan=plan,
-        actor=person_or_none(actor),
-        action=action,
-        at=timezone.now(),
-        from_status=from_status,
-        to_status=to_status,
-        detail=dict(detail or {}),
-    )
-
-
-# --- engine inputs ----------------------------------------------------------------------------
-
-
-def _set_aside_ips_reserve(snapshot: HouseholdSnapshot, reserve: Decimal) -> HouseholdSnapshot:
-    """The IPS cash reserve added to the reserves of the accounts that keep it."""
-    set_aside = ips_reserve_by_account(snapshot.accounts, reserve)
-    if not set_aside:
-        return snapshot
-    accounts = tuple(
-        replace(a, cash_reserve=a.cash_reserve + set_aside[a.id]) if a.id in set_aside else a
-        for a in snapshot.accounts
-    )
-    return replace(snapshot, accounts=accounts)
-
-
-def engine_snapshot(
-    *, household: Household, request: ProposalRequest, policy: InvestmentPolicy, as_of: date
-) -> tuple[str, HouseholdSnapshot]:
-    """The book's fingerprint (taken first) and the engine's snapshot with the overrides."""
-    fingerprint = book_fingerprint(household=household, as_of=as_of)
-    snapshot = household_snapshot(household=household, as_of=as_of)
-    overrides = {n: getattr(request, n) for n in TAX_OVERRIDES if getattr(request, n) is not None}
-    if overrides:
-        snapshot = replace(snapshot, tax=replace(snapshot.tax, **overrides))
-    return fingerprint, _set_aside_ips_reserve(snapshot, policy.cash_reserve)
-
-
-def _plan_targets(
-    household: Household, snapshot: HouseholdSnapshot, cash_flows: Mapping[int, Decimal]
-) -> Mapping[tuple[int, str], Decimal]:
-    targets = current_location_plan_targets(household)
-    if targets is None:
-        raise NoLocationPlanError(
-            "This household has no saved asset-location plan: save one, or ask for "
-            'location "household".'
-        )
-    planned = {account_id for (account_id, _), amount in targets.items() if amount > 0}
-    missing = []
-    for account in snapshot.accounts:
-        holds = any(lot.account_id == account.id for lot in snapshot.lots)
-        free = account.cash + cash_flows.get(account.id, ZERO) - account.cash_reserve
-        if account.id not in planned and (holds or free > 0):
-            missing.append(account.name)
-    if missing:
-        raise IncompleteLocationPlanError(
-            f"The saved asset-location plan has no place for {', '.join(sorted(missing))}: "
-            'save a new plan, or ask for location "household".',
-            field_errors={"location": ["The saved location plan does not cover every account."]},
-        )
-    return targets
 
 
 def run_engine(
@@ -241,7 +142,7 @@ def _engine_answer(
         return harvest_losses(snapshot, targets, request.harvest_options())
     plan_targets = None
     if request.location is Location.PLAN:
-        plan_targets = _plan_targets(household, snapshot, request.cash_flows)
+        plan_targets = fetch_plan_targets(household, snapshot, request.cash_flows)
     try:
         return plan_rebalance(
             snapshot, targets, request.cash_flows, request.rebalance_options(plan_targets)
@@ -369,7 +270,7 @@ def _is_large(household: Household) -> bool:
 def proposal_create(
     *,
     household: Household,
-    user: User | Any | None,
+    user: User | None,
     request: ProposalRequest,
     compute_now: bool = False,
 ) -> Proposal:
@@ -402,7 +303,7 @@ def proposal_create(
         if request.kind == ProposalKind.REBALANCE and request.location is Location.PLAN:
             # Refuse a plan that cannot be followed now, not after the 202.
             snapshot = household_snapshot(household=household, as_of=as_of)
-            _plan_targets(household, snapshot, request.cash_flows)
+            fetch_plan_targets(household, snapshot, request.cash_flows)
         audit_record(
             household_id=household.pk,
             proposal=proposal,
@@ -511,7 +412,7 @@ def require_second_person(proposal: Proposal, user: User | Any) -> None:
 
 
 @transaction.atomic
-def proposal_approve(*, proposal: Proposal, user: User | Any) -> Proposal:
+def proposal_approve(*, proposal: Proposal, user: User) -> Proposal:
     """Approve a draft (409 if it is not one, or if it is stale). Two at once: one wins."""
     current = proposal_for_update(pk=proposal.pk)
     require_status(current, ProposalAction.APPROVE)
@@ -533,7 +434,7 @@ def proposal_approve(*, proposal: Proposal, user: User | Any) -> Proposal:
 
 
 @transaction.atomic
-def proposal_reject(*, proposal: Proposal, user: User | Any, reason: str = "") -> Proposal:
+def proposal_reject(*, proposal: Proposal, user: User, reason: str = "") -> Proposal:
     """Reject a draft or an approved proposal (409 otherwise); ``reason`` is kept."""
     current = proposal_for_update(pk=proposal.pk)
     require_status(current, ProposalAction.REJECT)

@@ -1,6 +1,6 @@
 """Pages for rebalance and harvest proposals, implementation plans and the approval queue.
 
-Access goes through ``portfolios.access`` (via ``proposal_selectors``) like every page:
+Access goes through ``portfolios.access`` (via ``selectors``) like every page:
     * a proposal or plan of a household the user cannot see is 404; anonymous
       visitors go to the login page;
     * advisors on the household and firm admins (``Capability.EDIT_POLICY``)
@@ -29,13 +29,14 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from advisory.api_errors import DomainError
+from advisory.http import AuthenticatedHttpRequest
 from advisory.models import Role
 from policies.proposals.display import audit_lines, proposal_figures
 from policies.proposals.execution import proposal_execute
@@ -57,6 +58,7 @@ from policies.proposals.models import (
 from policies.proposals.orders import ORDERABLE, orders_csv
 from policies.proposals.pdf import render_proposal_pdf
 from policies.proposals.plans import implementation_plan_create
+from policies.proposals.request import ProposalRequest
 from policies.proposals.selectors import (
     household_proposal_rows,
     implementation_plan_get,
@@ -66,7 +68,6 @@ from policies.proposals.selectors import (
     proposals_awaiting_approval,
 )
 from policies.proposals.services import (
-    ProposalRequest,
     StaleProposalError,
     proposal_approve,
     proposal_create,
@@ -82,14 +83,14 @@ STALE_MESSAGE = "The household changed since this proposal was computed; compute
 RECENT_ON_PANEL = 5
 
 
-def _is_client(request: HttpRequest) -> bool:
+def _is_client(request: AuthenticatedHttpRequest) -> bool:
     return role_of(request.user) == Role.CLIENT
 
 
 # --- requesting a proposal -----------------------------------------------------------------------
 
 
-def _prefill(request: HttpRequest, household: Household) -> dict[str, Any]:
+def _prefill(request: AuthenticatedHttpRequest, household: Household) -> dict[str, Any]:
     """``?from=<proposal id>``: the options of an earlier proposal of the household."""
     source = request.GET.get("from")
     if not source:
@@ -104,7 +105,7 @@ def _prefill(request: HttpRequest, household: Household) -> dict[str, Any]:
 
 
 def _request_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     form_class: type[RebalanceProposalForm] | type[HarvestProposalForm],
     template: str,
@@ -137,13 +138,13 @@ def _request_page(
 
 
 @login_required
-def proposal_new(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """'Propose rebalance': the options form; POST computes the proposal and opens it."""
     return _request_page(request, pk, RebalanceProposalForm, "policies/proposals/new.html")
 
 
 @login_required
-def proposal_harvest_new(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_harvest_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """'Harvest losses': thresholds in dollars and percent; POST computes the harvest."""
     return _request_page(request, pk, HarvestProposalForm, "policies/proposals/harvest_new.html")
 
@@ -164,7 +165,7 @@ def _staleness(proposal: Proposal) -> str:
 
 @login_required
 @require_GET
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Summary, trades by account with their lots, drift before and after, notes, audit trail.
 
     ``?fragment=status`` is the "Computing…" poll: the same fragment while
@@ -190,7 +191,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "policies/proposals/detail.html", context)
 
 
-def _act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+def _act(request: AuthenticatedHttpRequest, pk: int, verb: str) -> HttpResponse:
     proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
     try:
         if verb == "approve":
@@ -212,21 +213,21 @@ def _act(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_approve_page(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_approve_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Approve a draft (advisors on the household and admins)."""
     return _act(request, pk, "approve")
 
 
 @login_required
 @require_POST
-def proposal_reject_page(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_reject_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Reject a draft or an approved proposal, with an optional reason."""
     return _act(request, pk, "reject")
 
 
 @login_required
 @require_POST
-def proposal_execute_page(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_execute_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Execute an approved proposal: lots, cash and transactions change in the book."""
     return _act(request, pk, "execute")
 
@@ -237,7 +238,7 @@ def _file_name(proposal: Proposal, extension: str) -> str:
 
 @login_required
 @require_GET
-def proposal_orders(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_orders(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The order file for the custodian (staff only; a computed, not rejected proposal)."""
     proposal = proposal_orders_get(user=request.user, pk=pk)
     if proposal.status not in ORDERABLE:
@@ -251,7 +252,7 @@ def proposal_orders(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def proposal_document(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The proposal as a PDF for the client meeting (rendered on request: a second or so)."""
     proposal = proposal_get(user=request.user, pk=pk)
     if proposal.status in (ProposalStatus.PENDING, ProposalStatus.FAILED):
@@ -268,7 +269,7 @@ def proposal_document(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def household_proposals(request: HttpRequest, pk: int) -> HttpResponse:
+def household_proposals(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The household's proposals and implementation plans, newest first.
 
     ``?fragment=panel`` is the "Rebalancing" card of the household page.
@@ -291,7 +292,7 @@ def household_proposals(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def proposal_queue(request: HttpRequest) -> HttpResponse:
+def proposal_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The firm-wide queue of proposals awaiting approval (clients: 403)."""
     if _is_client(request) or role_of(request.user) is None:
         raise PermissionDenied("The approval queue is for the firm's staff.")
@@ -306,7 +307,7 @@ def proposal_queue(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def implementation_plan_new(request: HttpRequest, pk: int) -> HttpResponse:
+def implementation_plan_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """'Implementation plan': move to the IPS over 3-6 monthly tranches (DCA)."""
     household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
     form = ImplementationPlanForm(
@@ -339,7 +340,7 @@ def implementation_plan_new(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def implementation_plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def implementation_plan_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The plan's estimate and its tranches: due dates, estimated trades, proposals made."""
     plan = implementation_plan_get(user=request.user, pk=pk)
     accounts = dict(plan.household.accounts.values_list("pk", "name"))

@@ -18,11 +18,11 @@ from decimal import Decimal
 import numpy as np
 
 from advisory.engine.lots import is_long_term
+from advisory.engine.money import ZERO
 from portfolios.defaults import DEFAULT_ASSET_CLASSES
 from portfolios.demo.market import DemoSecurity
 from portfolios.demo.plans import (
     RECENT_DAYS,
-    ZERO,
     AccountDraft,
     LotPlan,
     MarketView,

@@ -14,11 +14,11 @@ from decimal import Decimal
 
 import numpy as np
 
+from advisory.engine.money import ZERO
 from portfolios.demo.activity import add_recent_activity, realize_sales, realized_this_year
 from portfolios.demo.holdings import fund_account
 from portfolios.demo.market import DEMO_SECURITIES, DemoSecurity, MarketHistory
 from portfolios.demo.plans import (
-    ZERO,
     AccountDraft,
     HouseholdPlan,
     MarketView,

@@ -90,7 +90,7 @@ def test_assignment_rules(
     world: World, api_as: Any, persona: str, change: dict[str, Any], field: str
 ) -> None:
     def user_id(name: str) -> int:
-        return world.users[name].pk  # type: ignore[union-attr]
+        return world.users[name].pk
 
     resolved = {
         key: [user_id(n) for n in value] if isinstance(value, list) else user_id(value)
@@ -104,7 +104,7 @@ def test_assignment_rules(
 def test_advisor_cannot_reassign_an_existing_household(world: World, api_as: Any) -> None:
     response = api_as("owner").patch(
         url("households", world.household.pk),
-        {"primary_advisor": world.user("other_advisor").pk},  # type: ignore[union-attr]
+        {"primary_advisor": world.user("other_advisor").pk},
     )
     assert_field_error(response, "primary_advisor")
     world.household.refresh_from_db()

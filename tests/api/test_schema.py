@@ -1,4 +1,4 @@
-"""The OpenAPI schema matches API.md and what the API answers."""
+"""The OpenAPI schema matches docs/API.md and what the API answers."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 pytestmark = pytest.mark.django_db
 
-# API.md: path -> methods and the fields named for the resource.
+# docs/API.md: path -> methods and the fields named for the resource.
 CONTRACT: dict[str, tuple[set[str], set[str]]] = {
     "asset-classes": (
         {"get", "post", "patch"},

@@ -1,6 +1,6 @@
 """Asset location (advisory.engine.location): hand-checked households and LP invariants.
 
-Expected figures are worked out by hand from DOMAIN.md's formulas (the
+Expected figures are worked out by hand from docs/DOMAIN.md's formulas (the
 arithmetic is in the comments, 1.07^20 = 3.869684462 and so on) and the
 property tests compare the engine with an independent dense linear program
 and an exact Hall-condition check written here.
@@ -501,7 +501,7 @@ ZERO = D(0)
 
 
 def factor(kind: str, assumptions: AssetClassAssumptions, tax: TaxProfile, horizon: int) -> float:
-    """DOMAIN.md's terminal factor, written out again for the tests."""
+    """docs/DOMAIN.md's terminal factor, written out again for the tests."""
     mu, y, q = (
         float(v)
         for v in (

@@ -35,7 +35,7 @@ D = Decimal
 @pytest.mark.parametrize(
     ("acquired", "sold", "long_term"),
     [
-        # DOMAIN.md / Pub. 544: counting starts the day after acquisition.
+        # docs/DOMAIN.md / Pub. 544: counting starts the day after acquisition.
         (date(2023, 6, 15), date(2024, 6, 15), False),
         (date(2023, 6, 15), date(2024, 6, 16), True),
         # 2024-06-15 is 366 days after 2023-06-15 (leap year): days would say long-term.

@@ -36,7 +36,7 @@ D = Decimal
 HALF_CASH = PolicyTargets(targets={"us_equity": D("0.5"), "cash": D("0.5")})
 
 
-# --- the netting example of DOMAIN.md ------------------------------------------------------
+# --- the netting example of docs/DOMAIN.md -------------------------------------------------
 # One taxable account holds 200 shares of XYZ at $100 and no cash:
 #   lot 1: 100 sh bought 2020 for $40,000 -> long-term, 100 - 400 = -300/sh
 #   lot 2: 100 sh bought March 2025 for $30,000 -> short-term, 100 - 300 = -200/sh

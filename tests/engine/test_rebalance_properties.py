@@ -163,7 +163,7 @@ def test_budget_whole_shares_and_short_term_rules_hold(
 def _big_m_least_tax(
     snapshot: HouseholdSnapshot, policy: PolicyTargets, flows: dict[int, Decimal], mode: str
 ) -> float | None:
-    """DOMAIN.md's formulation, built independently: one MILP, two sign binaries, big-M.
+    """docs/DOMAIN.md's formulation, built independently: one MILP, two sign binaries, big-M.
 
     Shares the engine's constraint rows (cash, cells, every rule-3 group) but not its
     tax modelling: sigma = [S >= 0], lam = [L >= 0], and one tax line per sign case.

@@ -135,7 +135,7 @@ def test_rules_explain_the_derivation() -> None:
     assert "not a rule the client is held to" in text
 
 
-# Guideline ranges (DOMAIN.md), in percent, before the age reduction.
+# Guideline ranges (docs/DOMAIN.md), in percent, before the age reduction.
 GUIDELINE = {"conservative": (1, 3), "moderate": (5, 7), "aggressive": (10, 15)}
 PROFILE_SCORES = {
     "conservative": RiskScores(capacity=20, tolerance=35),

@@ -1,4 +1,4 @@
-"""Yearly tax figures (advisory.engine.tax_tables) against DOMAIN.md's table."""
+"""Yearly tax figures (advisory.engine.tax_tables) against docs/DOMAIN.md's table."""
 
 from __future__ import annotations
 
@@ -129,7 +129,7 @@ def test_unknown_filing_status_is_an_error() -> None:
         niit_threshold("married")
 
 
-# DOMAIN.md's Uniform Lifetime Table, typed in again from the IRS table.
+# docs/DOMAIN.md's Uniform Lifetime Table, typed in again from the IRS table.
 DOMAIN_UNIFORM_TABLE = {
     73: "26.5", 74: "25.5", 75: "24.6", 76: "23.7", 77: "22.9", 78: "22.0", 79: "21.1",
     80: "20.2", 81: "19.4", 82: "18.5", 83: "17.7", 84: "16.8", 85: "16.0", 86: "15.2",

@@ -60,7 +60,7 @@ def test_render_task_stores_a_pdf_naming_the_household(world: World) -> None:
 def test_page_serves_the_rendered_pdf(world: World, client_as: object) -> None:
     policy = make_policy(world)
     render_ips_document.delay(policy.pk).get()
-    response = client_as("client").get(f"/policies/{policy.pk}/document.pdf")  # type: ignore[operator]
+    response = client_as("client").get(f"/policies/{policy.pk}/document.pdf")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert b"".join(response.streaming_content).startswith(b"%PDF")

@@ -63,7 +63,7 @@ def test_lot_form_offers_only_the_firms_securities(world: World) -> None:
     form = lot_form(world, security=str(foreign.pk))
     assert not form.is_valid()
     assert "security" in form.errors
-    choices = {s.pk for s in form.fields["security"].queryset}  # type: ignore[attr-defined]
+    choices = {s.pk for s in form.fields["security"].queryset}
     assert choices == {s.pk for s in world.securities.values()}
 
 
@@ -167,7 +167,7 @@ def test_realised_gains_may_be_negative(world: World) -> None:
 
 def test_assignment_choices_are_the_firms_staff(world: World) -> None:
     form = household_form(world, can_assign=True)
-    team = {u.email for u in form.fields["team_members"].queryset}  # type: ignore[attr-defined]
+    team = {u.email for u in form.fields["team_members"].queryset}
     assert team == {
         "owner@acme.test",
         "teammate@acme.test",
@@ -175,7 +175,7 @@ def test_assignment_choices_are_the_firms_staff(world: World) -> None:
         "admin@acme.test",
         "ops@acme.test",
     }
-    primary = {u.email for u in form.fields["primary_advisor"].queryset}  # type: ignore[attr-defined]
+    primary = {u.email for u in form.fields["primary_advisor"].queryset}
     assert "ops@acme.test" not in primary
     assert "advisor@rival.test" not in primary
     client = world.user("client")

@@ -24,7 +24,7 @@ def _taxable(world: World) -> Account:
 
 
 def _lot(world: World) -> Lot:
-    return Lot.objects.filter(account=_taxable(world)).order_by("id").first()  # type: ignore[return-value]
+    return Lot.objects.filter(account=_taxable(world)).order_by("id").first()
 
 
 def _person(world: World) -> Person:

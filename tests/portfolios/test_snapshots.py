@@ -66,7 +66,7 @@ def test_each_account_allocation_sums_to_one(world: World) -> None:
     ("as_of", "long_term"),
     [
         # Bought 2025-06-15: the holding period starts the next day, so a sale on
-        # 2026-06-15 is short-term and one on 2026-06-16 long-term (DOMAIN.md).
+        # 2026-06-15 is short-term and one on 2026-06-16 long-term (docs/DOMAIN.md).
         (date(2026, 6, 14), False),
         (date(2026, 6, 15), False),
         (date(2026, 6, 16), True),

@@ -1,6 +1,6 @@
 """Household asset location: which account should hold each asset class.
 
-DOMAIN.md "Asset location". With the household allocation held at the IPS
+docs/DOMAIN.md "Asset location". With the household allocation held at the IPS
 targets, choose dollars ``x[a, k] >= 0`` of class k in account a to maximise
 the after-tax value at the horizon H:
 
@@ -15,11 +15,11 @@ the after-tax value at the horizon H:
 
 It is a transportation problem, solved exactly by HiGHS (``scipy.optimize``).
 The pro-rata baseline holds the same mix everywhere, ``x0[a, k] = w_k*V_a``,
-whether or not a menu offers the class (DOMAIN.md's definition; with menus the
+whether or not a menu offers the class (docs/DOMAIN.md's definition; with menus the
 baseline may be unattainable and the uplift negative). The uplift is
 ``10000*((sum F*x / sum F*x0)^(1/H) - 1)`` basis points a year.
 
-Options beyond DOMAIN.md:
+Options beyond docs/DOMAIN.md:
 - ``basis="after_tax"`` (Reichenstein): a traditional dollar counts as
   ``1 - t_ret`` dollars when the household allocation is measured, so a $500k
   401(k) of stocks and a $375k Roth of bonds at t_ret = 25% is 50/50. The
@@ -197,7 +197,7 @@ def plan_asset_location(
     the cash reserve). ``targets``: IPS weights by class code, summing to 1.
     ``current``: dollars held now by (account id, class), for the churn penalty.
     Rates are the household's t_ord, t_ltcg, t_ret (fractions); classes grow
-    and are taxed as in DOMAIN.md. An infeasible household (menus leave a class
+    and are taxed as in docs/DOMAIN.md. An infeasible household (menus leave a class
     without room) gives ``feasible=False`` and the reason, never an exception;
     ValueError means the call itself is wrong (weights not summing to 1, a class
     without assumptions, a negative value). ``timings["solve"]`` receives the

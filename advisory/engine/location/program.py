@@ -1,6 +1,6 @@
 """The asset-location linear program: checked inputs, terminal factors, the program, rounding.
 
-See ``advisory.engine.location`` for the model (DOMAIN.md "Asset location")
+See ``advisory.engine.location`` for the model (docs/DOMAIN.md "Asset location")
 and the options; this module turns the inputs into arrays, the arrays into a
 HiGHS program, and the solver's floats back into whole cents.
 """
@@ -55,7 +55,7 @@ class LocationOptions:
 
 
 def taxable_drag(cma: AssetClassAssumptions, tax: TaxProfile) -> Decimal:
-    """Yearly fraction of value a class loses to tax in a taxable account (DOMAIN.md d_k)."""
+    """Yearly fraction of value a class loses to tax in a taxable account (docs/DOMAIN.md d_k)."""
     income_rate = cma.qualified_ratio * tax.t_ltcg + (1 - cma.qualified_ratio) * tax.t_ord
     income_tax = Decimal(0) if cma.tax_exempt else cma.income_yield * income_rate
     realised = cma.turnover * max(Decimal(0), cma.expected_return - cma.income_yield)

@@ -13,13 +13,13 @@ Variables (all in shares or dollars, floats only here)
 
 Constraints
     cash:    every tradable account: sales - buys >= its floor (reserve less cash after flows,
-             capped at what it can sell: rebalance_problem._floors)
+             capped at what it can sell: problem._floors)
     cells:   low_c <= base_c + trades into c - trades out of c (+ d-_c - d+_c) <= high_c
     budget:  dS + dL <= gain budget (taxable accounts' gains)
     rule 3:  loss sales in g <= Q_g (1 - z_g);  buys of g (dollars) <= U_g z_g
 
 Tax
-    ``tau`` and the sign cases of US netting: rebalance_tax.
+    ``tau`` and the sign cases of US netting: tax.
 
 Rule 3
     The group binaries z_g use big-M with tight M (the group's own shares and

@@ -1,4 +1,4 @@
-"""Tax-aware rebalancing of a household, lot by lot, at the least tax (DOMAIN.md).
+"""Tax-aware rebalancing of a household, lot by lot, at the least tax (docs/DOMAIN.md).
 
 ``plan_rebalance`` chooses per lot the shares to sell and per account and
 security the shares to buy so that every account keeps its cash reserve, the
@@ -6,12 +6,12 @@ end state meets the mode (target or half-band, household or plan), no
 wash-sale rule is broken, the restrictions hold, and the proposal's
 incremental tax with US netting ``T(S0 + dS, L0 + dL) - T(S0, L0)`` is minimal.
 It is not a heuristic: the problem is a mixed-integer linear program
-(rebalance_model) solved exactly by HiGHS through ``scipy.optimize.milp``.
+(model) solved exactly by HiGHS through ``scipy.optimize.milp``.
 
-Lexicographic stages (rebalance_solve)
+Lexicographic stages (solve)
     0. only when the mode cannot be met: least dollars outside the classes'
        ranges (kept, within solver slack, by the later stages);
-    1. least tax. The two sign binaries of DOMAIN.md are branched on
+    1. least tax. The two sign binaries of docs/DOMAIN.md are branched on
        completely: with both rates positive the zero-tax region ``S + L <= 0``
        is tried first, else each sign case of (S, L), where T is convex;
     2. among plans within slack of that tax: closeness to the exact targets
@@ -40,7 +40,7 @@ close as it can and ``binding`` says why: each restriction (gain budget,
 short-term gains, wash sales, menus, do-not-trade and do-not-buy lists, whole
 shares, minimum trade) is lifted in turn and named when lifting it helps.
 When the mode is met, the same test on the tax names the restrictions that
-cost tax (rebalance_explain).
+cost tax (explain).
 """
 
 from __future__ import annotations

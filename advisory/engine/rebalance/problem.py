@@ -3,7 +3,7 @@
 ``prepare_problem`` turns the snapshot, IPS, cash flows and options into
 floats: sellable lots with their caps and gains per share, buy options per
 account, the cells whose end values the mode constrains, and each account's
-cash floor. ``rebalance_model`` builds the MILP from it.
+cash floor. ``model`` builds the MILP from it.
 
 Decisions
     * Cells: with ``location="household"`` one cell per asset class (free cash

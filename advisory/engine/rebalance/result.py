@@ -20,14 +20,13 @@ from decimal import ROUND_CEILING, Decimal
 
 from advisory.engine.drift import DriftReport, measure_drift, measure_drift_from_values
 from advisory.engine.lots import (
-    CENT,
     SHARE_STEP,
     Term,
     fifo_order,
     relieve_specific,
     tax_before_and_after,
 )
-from advisory.engine.money import ZERO
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.rebalance.types import RebalancePlan, Side, Trade
 from advisory.engine.types import (
     CASH_CLASS,

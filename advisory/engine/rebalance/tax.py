@@ -3,7 +3,7 @@
 Tax with US netting
     With ``S = S0 + dS`` and ``L = L0 + dL`` (dS, dL linear in s over taxable
     lots), ``T(S, L)`` is not convex: a long-term loss is worth the ordinary
-    rate against short-term gains. DOMAIN.md's two binaries are the signs of S
+    rate against short-term gains. docs/DOMAIN.md's two binaries are the signs of S
     and L. Instead of big-M constraints, the model is solved once per sign case
     (the two binaries fixed: a complete branch on them), where T is exact and
     convex:
@@ -19,7 +19,7 @@ Tax with US netting
 
     With both rates positive, ``T(S, L) = 0`` exactly when ``S + L <= 0`` (a
     net loss in one bucket at least as large as the other's gain), a convex
-    region tried before the cases (see rebalance_solve).
+    region tried before the cases (see solve).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Money is ``Decimal`` with 2 places, quantities 6 places (or whole shares),
 gains signed (a loss is negative) and counted in taxable accounts only in the
-plan totals. ``estimated_tax`` is the incremental tax of DOMAIN.md:
+plan totals. ``estimated_tax`` is the incremental tax of docs/DOMAIN.md:
 ``T(S0 + dS, L0 + dL) - T(S0, L0)``; negative when the proposal's losses
 offset gains already realised this year.
 """

@@ -1,7 +1,7 @@
 """POST/GET /api/v1/households/{id}/asset-location/: compute, save, read; errors; access.
 
-The hand-checked household is DOMAIN.md's: taxable $60k + traditional IRA $40k,
-60/40 stocks/bonds; the figures are worked out by hand in the comments.
+The hand-checked household: taxable $60k + traditional IRA $40k, 60/40 stocks/bonds; the
+figures are worked out by hand in the comments from docs/DOMAIN.md "Asset location".
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from advisory.models import Role
-from policies.location.models import LocationPlan
+from policies.location.models import SavedLocationPlan
 from policies.services import PolicyDraft, TargetDraft, policy_create
 from portfolios.models import AccountType, Household
 from tests.conftest import CAN_EDIT_POLICY, CAN_VIEW, PERSONAS, World
@@ -52,7 +52,7 @@ def amounts(body: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 
 def hand_checked_household(world: World) -> Household:
-    """DOMAIN.md's example, held pro rata today: 60/40 in each account.
+    """The hand-checked household, held pro rata today: 60/40 in each account.
 
     Stocks: mu 7%, 2% yield, all qualified; bonds: mu 4%, all income, ordinary.
     t_ord 35%, t_ltcg 15%, t_ret 25%; the IPS: 60/40, horizon 20 years.
@@ -191,7 +191,7 @@ def test_computing_saves_nothing(world: World, api_as: Any) -> None:
     # Joint brokerage 25,000 + 12,000 + 5,000 cash; IRA 21,600 + 1,000 cash: 64,600 in all.
     assert sum(D(p["amount"]) for p in body["placements"]) == D("64600.00")
     assert sum(D(p["current_amount"]) for p in body["placements"]) == D("64600.00")
-    assert not LocationPlan.objects.exists()
+    assert not SavedLocationPlan.objects.exists()
 
 
 def test_save_then_read_the_current_plan(world: World, api_as: Any) -> None:
@@ -227,7 +227,7 @@ def test_saving_again_supersedes_the_current_plan(world: World, api_as: Any) -> 
     second = api.post(
         location_url(world.household), {"save": True, "horizon_years": 5}, format="json"
     ).json()
-    plans = LocationPlan.objects.filter(household=world.household)
+    plans = SavedLocationPlan.objects.filter(household=world.household)
     assert plans.count() == 2
     assert list(plans.filter(is_current=True).values_list("pk", flat=True)) == [second["plan_id"]]
     assert plans.get(pk=first["plan_id"]).is_current is False
@@ -242,7 +242,7 @@ def test_the_same_idempotency_key_saves_once(world: World, api_as: Any) -> None:
     again = api.post(location_url(world.household), {"save": True}, format="json", headers=headers)
     assert first.status_code == again.status_code == 201
     assert first.json()["plan_id"] == again.json()["plan_id"]
-    assert LocationPlan.objects.count() == 1
+    assert SavedLocationPlan.objects.count() == 1
 
 
 # --- answers that are not a plan ---------------------------------------------------------------
@@ -268,14 +268,14 @@ def test_an_infeasible_menu_is_answered_with_the_reason(world: World, api_as: An
     assert rooms["intl_equity"]["amount"] == "12920.00"
     assert "Intl Equity need $12,920.00" in rooms["intl_equity"]["message"]
     assert body["summary"].startswith("No placement fits")
-    assert not LocationPlan.objects.exists()
+    assert not SavedLocationPlan.objects.exists()
 
 
 def test_no_active_ips_is_400(world: World, api_as: Any) -> None:
     response = api_as("owner").post(location_url(world.household), {"save": True}, format="json")
     assert response.status_code == 400
     assert response.json()["detail"] == "This household has no active Investment Policy Statement."
-    assert not LocationPlan.objects.exists()
+    assert not SavedLocationPlan.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,7 @@ def test_bad_options_are_400_and_save_nothing(
     response = api_as("owner").post(location_url(world.household), {**body, "save": True})
     assert response.status_code == 400, response.content
     assert response.json()[field]
-    assert not LocationPlan.objects.exists()
+    assert not SavedLocationPlan.objects.exists()
 
 
 # --- access --------------------------------------------------------------------------------
@@ -322,7 +322,7 @@ def test_access_to_computing_and_saving(
     make_policy(world)
     response = api_as(persona).post(location_url(world.household), {"save": save}, format="json")
     assert response.status_code == expected_post(persona, save=save), response.content
-    assert LocationPlan.objects.exists() == (response.status_code == 201)
+    assert SavedLocationPlan.objects.exists() == (response.status_code == 201)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

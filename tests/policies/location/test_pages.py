@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-from policies.location.models import LocationPlan
+from policies.location.models import SavedLocationPlan
 from tests.conftest import CAN_EDIT_POLICY, CAN_VIEW, PERSONAS, World
 from tests.policies.conftest import make_policy
 
@@ -93,7 +93,7 @@ def test_saving_keeps_the_options_and_shows_the_saved_plan(world: World, client_
     )
     assert response.status_code == 302
     assert response["Location"].startswith(page_url(world) + "?")
-    plan = LocationPlan.objects.get(household=world.household)
+    plan = SavedLocationPlan.objects.get(household=world.household)
     assert (plan.horizon_years, plan.is_current) == (12, True)
     html = client.get(response["Location"]).content.decode()
     assert "Saved as the household&#x27;s location plan." in html
@@ -112,7 +112,7 @@ def test_saving_an_infeasible_plan_says_why_and_saves_nothing(world: World, clie
     client = client_as("owner")
     response = client.post(save_url(world), {}, follow=True)
     assert "No placement fits, so there is no plan to save." in response.content.decode()
-    assert not LocationPlan.objects.exists()
+    assert not SavedLocationPlan.objects.exists()
 
 
 # --- access --------------------------------------------------------------------------------
@@ -146,7 +146,7 @@ def test_who_may_save(world: World, client_as: Any, persona: str) -> None:
         assert response.status_code == 403
     else:
         assert response.status_code == 404
-    assert LocationPlan.objects.exists() == (persona in CAN_EDIT_POLICY)
+    assert SavedLocationPlan.objects.exists() == (persona in CAN_EDIT_POLICY)
 
 
 def test_a_client_sees_the_saved_plan_only(world: World, client_as: Any) -> None:

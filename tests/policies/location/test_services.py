@@ -11,11 +11,10 @@ from django.db import IntegrityError, transaction
 
 from advisory.api_errors import ConflictError
 from advisory.engine.location import LocationBasis, LocationOptions
-from policies.location.models import LocationPlacement, LocationPlan
+from policies.location.models import LocationPlacement, SavedLocationPlan
+from policies.location.selectors import current_location_plan_get, current_location_plan_targets
 from policies.location.services import (
     InfeasiblePlanError,
-    current_location_plan_get,
-    current_location_plan_targets,
     location_plan_compute,
     location_plan_save,
 )
@@ -112,7 +111,7 @@ def test_the_selector_gives_the_current_plans_dollars(world: World) -> None:
     location_plan_save(household=world.household, user=None, result=second)
     targets = current_location_plan_targets(world.household)
     assert targets == {(p.account_id, p.asset_class): p.amount for p in second.plan.placements}
-    assert LocationPlan.objects.filter(household=world.household, is_current=True).count() == 1
+    assert SavedLocationPlan.objects.filter(household=world.household, is_current=True).count() == 1
     current = current_location_plan_get(household=world.household)
     assert current is not None
     assert current.horizon_years == 3
@@ -141,7 +140,7 @@ def test_an_infeasible_plan_is_not_saved(world: World) -> None:
     assert result.rows() == []
     with pytest.raises(InfeasiblePlanError, match="No placement fits"):
         location_plan_save(household=world.household, user=None, result=result)
-    assert not LocationPlan.objects.exists()
+    assert not SavedLocationPlan.objects.exists()
 
 
 def test_a_plan_computed_under_a_replaced_ips_is_a_conflict(world: World) -> None:
@@ -155,7 +154,7 @@ def test_a_plan_computed_under_a_replaced_ips_is_a_conflict(world: World) -> Non
     )
     with pytest.raises(ConflictError):
         location_plan_save(household=world.household, user=None, result=result)
-    assert not LocationPlan.objects.exists()
+    assert not SavedLocationPlan.objects.exists()
 
 
 def test_the_database_keeps_one_current_plan_per_household(world: World) -> None:
@@ -168,7 +167,7 @@ def test_the_database_keeps_one_current_plan_per_household(world: World) -> None
         "uplift_dollars": D("0"),
         "uplift_bp": D("0"),
     }
-    LocationPlan.objects.create(**fields)
-    LocationPlan.objects.create(**fields, is_current=False)
+    SavedLocationPlan.objects.create(**fields)
+    SavedLocationPlan.objects.create(**fields, is_current=False)
     with pytest.raises(IntegrityError), transaction.atomic():
-        LocationPlan.objects.create(**fields)
+        SavedLocationPlan.objects.create(**fields)

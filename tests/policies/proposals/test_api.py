@@ -53,7 +53,7 @@ def test_a_proposal_has_the_fields_of_the_api_contract(
     assert set(sale["lots"][0]) >= {"lot", "quantity", "gain", "term"}
     assert sale["lots"][0]["term"] in ("short", "long")
     assert {t["side"] for t in body["trades"]} == {"buy", "sell"}
-    assert body["created_by"] == world.user("owner").pk  # type: ignore[union-attr]
+    assert body["created_by"] == world.user("owner").pk
     assert [e["action"] for e in body["audit"]] == ["created"]
 
 
@@ -199,7 +199,7 @@ def test_status_rules_approve_reject_execute(
     assert _post(api, first, "execute").status_code == 409  # a draft is not executed
     approved = _post(api, first, "approve")
     assert approved.status_code == 200
-    assert approved.json()["approved_by"] == world.user("owner").pk  # type: ignore[union-attr]
+    assert approved.json()["approved_by"] == world.user("owner").pk
     again = _post(api, first, "approve")
     assert again.status_code == 409
     assert again.json()["code"] == "proposal_state"
@@ -345,7 +345,7 @@ def test_a_large_household_is_computed_later(
     assert body["status"] == "draft"
     assert body["trades"]
     assert [(e["action"], e["actor"]) for e in body["audit"]] == [
-        ("created", world.user("owner").pk),  # type: ignore[union-attr]
+        ("created", world.user("owner").pk),
         ("computed", None),
     ]
 

@@ -19,8 +19,8 @@ def test_the_benchmark_household_is_built_and_every_call_answers(db: Any) -> Non
 
     figures = _measure(household, advisor, repeats=1)
 
-    assert figures["trades"] > 0  # type: ignore[operator]
+    assert figures["trades"] > 0
     for call in ("post_computed_in_request", "get_proposal", "approve", "execute"):
-        assert isinstance(figures[call]["seconds_median"], float)  # type: ignore[index]
+        assert isinstance(figures[call]["seconds_median"], float)
     statuses = sorted(Proposal.objects.values_list("status", flat=True))
     assert statuses == ["draft", "executed"]

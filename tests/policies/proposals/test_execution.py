@@ -2,7 +2,7 @@
 
 The expected lots, cash and transactions are rebuilt here from the initial
 state and the proposal's rows (trades and lot reliefs) with the rules of
-DOMAIN.md, never read back from the execution code.
+docs/DOMAIN.md, never read back from the execution code.
 """
 
 from __future__ import annotations
@@ -336,7 +336,7 @@ def test_every_state_change_is_audited_and_the_trail_is_append_only(
     body = _approve_and_execute(api, proposal_id).json()
 
     trail = [(e["action"], e["from_status"], e["to_status"], e["actor"]) for e in body["audit"]]
-    owner = world.user("owner").pk  # type: ignore[union-attr]
+    owner = world.user("owner").pk
     assert trail == [
         ("created", "", "draft", owner),
         ("approved", "draft", "approved", owner),

@@ -574,7 +574,7 @@ def test_executing_a_proposal_that_went_stale_after_approval_changes_nothing(
     world: World, client_as: Any, proposal: Proposal
 ) -> None:
     proposal_approve(proposal=proposal, user=world.user("owner"))
-    Lot.objects.filter(account__name="Joint brokerage").first().delete()  # type: ignore[union-attr]
+    Lot.objects.filter(account__name="Joint brokerage").first().delete()
     before = book(world)
     response = client_as("owner").post(reverse("proposal_execute", args=[proposal.pk]), follow=True)
     assert STALE in response.content.decode()

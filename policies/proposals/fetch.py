@@ -1,0 +1,87 @@
+"""Engine inputs of a proposal, built from the household's rows (as Saleor's checkout/fetch.py).
+
+Decisions (docs/DOMAIN-DECISIONS.md): the snapshot is ``household_snapshot`` on
+``as_of`` with the request's overrides of this year's realised gains and the
+carry-forwards; the IPS cash reserve is set aside from free cash, taxable accounts
+first, as the drift page and asset location do; ``location="plan"`` follows the
+household's current saved location plan and refuses an account it has no place for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from advisory.api_errors import DomainError
+from advisory.engine.drift import ips_reserve_by_account
+from advisory.engine.money import ZERO
+from advisory.engine.types import HouseholdSnapshot
+from policies.location.selectors import current_location_plan_targets
+from policies.models import InvestmentPolicy
+from policies.proposals.request import TAX_OVERRIDES, ProposalRequest
+from policies.proposals.selectors import book_fingerprint
+from portfolios.models import Household
+from portfolios.snapshots import household_snapshot
+
+if TYPE_CHECKING:
+    pass
+
+
+class NoLocationPlanError(DomainError):
+    code = "no_location_plan"
+
+
+class IncompleteLocationPlanError(DomainError):
+    code = "location_plan_incomplete"
+
+
+def _set_aside_ips_reserve(snapshot: HouseholdSnapshot, reserve: Decimal) -> HouseholdSnapshot:
+    """The IPS cash reserve added to the reserves of the accounts that keep it."""
+    set_aside = ips_reserve_by_account(snapshot.accounts, reserve)
+    if not set_aside:
+        return snapshot
+    accounts = tuple(
+        replace(a, cash_reserve=a.cash_reserve + set_aside[a.id]) if a.id in set_aside else a
+        for a in snapshot.accounts
+    )
+    return replace(snapshot, accounts=accounts)
+
+
+def engine_snapshot(
+    *, household: Household, request: ProposalRequest, policy: InvestmentPolicy, as_of: date
+) -> tuple[str, HouseholdSnapshot]:
+    """The book's fingerprint (taken first) and the engine's snapshot with the overrides."""
+    fingerprint = book_fingerprint(household=household, as_of=as_of)
+    snapshot = household_snapshot(household=household, as_of=as_of)
+    overrides = {n: getattr(request, n) for n in TAX_OVERRIDES if getattr(request, n) is not None}
+    if overrides:
+        snapshot = replace(snapshot, tax=replace(snapshot.tax, **overrides))
+    return fingerprint, _set_aside_ips_reserve(snapshot, policy.cash_reserve)
+
+
+def plan_targets(
+    household: Household, snapshot: HouseholdSnapshot, cash_flows: Mapping[int, Decimal]
+) -> Mapping[tuple[int, str], Decimal]:
+    targets = current_location_plan_targets(household)
+    if targets is None:
+        raise NoLocationPlanError(
+            "This household has no saved asset-location plan: save one, or ask for "
+            'location "household".'
+        )
+    planned = {account_id for (account_id, _), amount in targets.items() if amount > 0}
+    missing = []
+    for account in snapshot.accounts:
+        holds = any(lot.account_id == account.id for lot in snapshot.lots)
+        free = account.cash + cash_flows.get(account.id, ZERO) - account.cash_reserve
+        if account.id not in planned and (holds or free > 0):
+            missing.append(account.name)
+    if missing:
+        raise IncompleteLocationPlanError(
+            f"The saved asset-location plan has no place for {', '.join(sorted(missing))}: "
+            'save a new plan, or ask for location "household".',
+            field_errors={"location": ["The saved location plan does not cover every account."]},
+        )
+    return targets
