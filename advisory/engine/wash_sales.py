@@ -3,12 +3,14 @@
 A loss on a sale is disallowed when substantially identical securities (the
 same substitute group) are bought within 30 days before or after the sale, in
 ANY account of the household, IRAs and Roths included. Dividend reinvestments
-are purchases. A proposal is dated ``as_of``; the look-back is the snapshot's
-transactions dated ``as_of - 30`` to ``as_of``.
+are purchases. A proposal is dated ``as_of``; the look-back is ``as_of - 30`` to
+``as_of``, and a purchase in it is a ``buy`` or ``reinvest`` transaction OR a lot
+acquired in it (in any account), whether or not a transaction records the lot:
+lots typed in, imported or created by an executed proposal all count.
 
 The three rules every proposal keeps
-    1. never sell a lot at a loss in a group bought (buy or reinvest) in the
-       household in the last 30 days;
+    1. never sell a lot at a loss in a group bought (buy, reinvest, or a lot
+       acquired) in the household in the last 30 days;
     2. never buy a group sold at a loss in the household in the last 30 days;
     3. never both sell at a loss and buy the same group in one proposal.
 
@@ -17,9 +19,10 @@ Decisions
       2 and only taxable lots are blocked by rule 1; a sale inside an IRA
       never is a loss for tax. A sale whose account the snapshot does not know
       counts (the safe side).
-    * Rule 1 is kept as docs/DOMAIN.md states it, conservatively: a recent purchase
-      blocks every loss lot of its group, even the purchased lot itself
-      (which strictly is not its own replacement).
+    * A recent lot does not count against the sale of that same lot (it is not
+      its own replacement); it blocks every other loss lot of its group. A buy
+      transaction is not tied to a lot, so it blocks every loss lot of its group,
+      conservatively, as docs/DOMAIN.md states rule 1.
     * A block lifts 31 days after the purchase or sale that caused it.
 """
 
@@ -114,17 +117,48 @@ def _in_lookback(snapshot: HouseholdSnapshot, day: date) -> bool:
     return day <= snapshot.as_of and within_wash_window(snapshot.as_of, day)
 
 
-def groups_bought_recently(snapshot: HouseholdSnapshot) -> dict[str, date]:
-    """Substitute group -> latest purchase (buy or reinvest, any account) in the window."""
-    latest: dict[str, date] = {}
+@dataclass(frozen=True)
+class RecentPurchases:
+    """The household's purchases in the look-back, by substitute group.
+
+    ``by_transaction``: the latest buy or reinvest; ``by_lot``: the two latest lots
+    acquired, as (date, lot id), newest first: enough to answer for any one lot
+    what its sale would be replaced by without counting the lot itself.
+    """
+
+    by_transaction: Mapping[str, date]
+    by_lot: Mapping[str, tuple[tuple[date, int], ...]]
+
+    def latest(self, group: str, *, except_lot: int | None = None) -> date | None:
+        dates = [d for d, lot_id in self.by_lot.get(group, ()) if lot_id != except_lot][:1]
+        if group in self.by_transaction:
+            dates.append(self.by_transaction[group])
+        return max(dates, default=None)
+
+
+def recent_purchases(snapshot: HouseholdSnapshot) -> RecentPurchases:
+    """Buy and reinvest transactions and lots acquired in the window, any account."""
+    by_transaction: dict[str, date] = {}
     for txn in snapshot.recent_transactions:
         if txn.kind not in PURCHASE_KINDS or txn.security_id is None:
             continue
-        if not _in_lookback(snapshot, txn.trade_date):
-            continue
-        group = snapshot.securities[txn.security_id].substitute_group
-        latest[group] = max(latest.get(group, txn.trade_date), txn.trade_date)
-    return latest
+        if _in_lookback(snapshot, txn.trade_date):
+            group = snapshot.securities[txn.security_id].substitute_group
+            by_transaction[group] = max(by_transaction.get(group, txn.trade_date), txn.trade_date)
+    lots: dict[str, list[tuple[date, int]]] = {}
+    for lot in snapshot.lots:
+        if _in_lookback(snapshot, lot.acquired_on):
+            group = snapshot.securities[lot.security_id].substitute_group
+            lots.setdefault(group, []).append((lot.acquired_on, lot.id))
+    newest = {g: tuple(sorted(found, reverse=True)[:2]) for g, found in lots.items()}
+    return RecentPurchases(by_transaction, newest)
+
+
+def groups_bought_recently(snapshot: HouseholdSnapshot) -> dict[str, date]:
+    """Substitute group -> latest purchase (transaction or lot) in the window, any account."""
+    purchases = recent_purchases(snapshot)
+    groups = set(purchases.by_transaction) | set(purchases.by_lot)
+    return {g: d for g in groups if (d := purchases.latest(g)) is not None}
 
 
 def groups_sold_at_loss_recently(snapshot: HouseholdSnapshot) -> dict[str, date]:
@@ -172,28 +206,30 @@ def find_wash_sale_blocks(snapshot: HouseholdSnapshot) -> tuple[WashSaleBlock, .
     """Rules 1 and 2 on ``snapshot.as_of``: loss lots that may not be sold, groups not bought."""
     taxable = _account_is_taxable(snapshot)
     blocks = []
-    for group, bought_on in sorted(groups_bought_recently(snapshot).items()):
-        lot_ids = tuple(
-            lot.id
-            for lot in snapshot.lots
-            if taxable.get(lot.account_id, False)
-            and snapshot.securities[lot.security_id].substitute_group == group
-            and is_loss_lot(snapshot, lot)
+    purchases = recent_purchases(snapshot)
+    blocked: dict[str, list[tuple[int, date]]] = {}
+    for lot in snapshot.lots:
+        if not taxable.get(lot.account_id, False) or not is_loss_lot(snapshot, lot):
+            continue
+        group = snapshot.securities[lot.security_id].substitute_group
+        bought_on = purchases.latest(group, except_lot=lot.id)
+        if bought_on is not None:
+            blocked.setdefault(group, []).append((lot.id, bought_on))
+    for group, lots in sorted(blocked.items()):
+        bought_on = max(on for _, on in lots)
+        reason = (
+            f"{group_label(snapshot, group)} was bought on {bought_on} (within 30 days): "
+            f"selling its lots at a loss now would be a wash sale"
         )
-        if lot_ids:
-            reason = (
-                f"{group_label(snapshot, group)} was bought on {bought_on} (within 30 days): "
-                f"selling its lots at a loss now would be a wash sale"
+        blocks.append(
+            WashSaleBlock(
+                group,
+                WashRule.RECENT_PURCHASE,
+                reason,
+                lot_ids=tuple(sorted(lot_id for lot_id, _ in lots)),
+                until=_lifts_on(bought_on),
             )
-            blocks.append(
-                WashSaleBlock(
-                    group,
-                    WashRule.RECENT_PURCHASE,
-                    reason,
-                    lot_ids=lot_ids,
-                    until=_lifts_on(bought_on),
-                )
-            )
+        )
     for group, sold_on in sorted(groups_sold_at_loss_recently(snapshot).items()):
         security_ids = tuple(
             sorted(s.id for s in snapshot.securities.values() if s.substitute_group == group)
@@ -245,19 +281,21 @@ def wash_sale_violations(
     lots = {lot.id: lot for lot in snapshot.lots}
     taxable = _account_is_taxable(snapshot)
     group_of = {s.id: s.substitute_group for s in snapshot.securities.values()}
+    purchases = recent_purchases(snapshot)
     loss_groups: dict[str, int] = {}
+    problems = []
     for sale in sales:
         lot = lots[sale.lot_id]
         if sale.gain < 0 and taxable.get(lot.account_id, True):
-            loss_groups[group_of[lot.security_id]] = lot.id
+            group = group_of[lot.security_id]
+            loss_groups[group] = lot.id
+            bought_on = purchases.latest(group, except_lot=lot.id)
+            if bought_on is not None:
+                problems.append(
+                    f"lot {lot.id} sold at a loss but {group} was bought on {bought_on}"
+                )
     bought_groups = {group_of[sid] for sid in bought_security_ids}
-    recent_buys = groups_bought_recently(snapshot)
     recent_losses = groups_sold_at_loss_recently(snapshot)
-    problems = [
-        f"lot {lot_id} sold at a loss but {group} was bought on {recent_buys[group]}"
-        for group, lot_id in sorted(loss_groups.items())
-        if group in recent_buys
-    ]
     problems += [
         f"{group} bought but sold at a loss on {recent_losses[group]}"
         for group in sorted(bought_groups)
