@@ -223,6 +223,12 @@ class Account(models.Model):
     name = models.CharField(max_length=200)
     account_type = models.CharField(max_length=20, choices=AccountType.choices)
     custodian = models.CharField(max_length=100, blank=True)
+    account_number = models.CharField(
+        max_length=34,
+        blank=True,
+        help_text="The custodian's full account number: only the order file and the roles "
+        "that release orders see it; everyone else sees the last four digits.",
+    )
     number_last4 = models.CharField(
         "account number (last 4)", max_length=4, blank=True, help_text="Only the last 4 digits."
     )

@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from advisory.engine.money import ZERO
 from portfolios.models import Account, Household, Security, money, price, quantity
@@ -211,6 +211,14 @@ class Proposal(models.Model):
         return self.status == ProposalStatus.PENDING
 
 
+class OrderStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RELEASED = "released", "Released"
+    PARTIALLY_FILLED = "partially_filled", "Partially filled"
+    FILLED = "filled", "Filled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class ProposalTrade(models.Model):
     """One order: shares of a security bought or sold in an account at the proposal's price.
 
@@ -227,6 +235,16 @@ class ProposalTrade(models.Model):
     price = price()
     amount = money()
     taxable = models.BooleanField()
+    # The order desk: once the proposal is approved the trade is an order.
+    order_status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.OPEN
+    )
+    filled_quantity = models.DecimalField(max_digits=22, decimal_places=6, default=ZERO)
+    filled_amount = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ("proposal", "position")
@@ -240,6 +258,10 @@ class ProposalTrade(models.Model):
             ),
             models.UniqueConstraint(
                 fields=("proposal", "position"), name="proposal_trade_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(filled_quantity__gte=0) & Q(filled_quantity__lte=F("quantity")),
+                name="proposal_trade_filled_within_order",
             ),
         ]
 
@@ -286,6 +308,7 @@ class AuditAction(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     EXECUTED = "executed", "Executed"
+    FILLED = "filled", "Fills booked"
     PLAN_CREATED = "plan_created", "Implementation plan created"
     PLAN_CANCELLED = "plan_cancelled", "Implementation plan cancelled"
     PLAN_COMPLETED = "plan_completed", "Implementation plan completed"
