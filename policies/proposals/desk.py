@@ -42,7 +42,6 @@ from django.utils import timezone
 from advisory.api_errors import ConflictError, DomainError
 from advisory.engine.money import CENT, ZERO
 from advisory.lib.format import plain_number
-from advisory.models import Role
 from policies.proposals.audit import audit_record
 from policies.proposals.models import (
     AuditAction,
@@ -53,7 +52,7 @@ from policies.proposals.models import (
     ProposalTrade,
     TradeSide,
 )
-from portfolios.access import households_for, membership_of
+from portfolios.access import can_release_orders, households_for
 from portfolios.locks import lock_household
 from portfolios.models import Account, Household, Lot, Transaction, TransactionKind
 
@@ -74,12 +73,7 @@ class OrderStateError(ConflictError):
 
 
 def may_release(user: User) -> bool:
-    membership = membership_of(user)
-    if membership is None:
-        return False
-    if membership.role in (Role.OPERATIONS, Role.ADMIN):
-        return True
-    return membership.role == Role.ADVISOR and membership.firm.advisors_release_orders
+    return can_release_orders(user)
 
 
 def order_list(*, user: User) -> QuerySet[ProposalTrade]:

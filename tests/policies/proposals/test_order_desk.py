@@ -271,3 +271,23 @@ def test_a_cancelled_order_takes_no_fills(
 
     assert response.status_code == 400
     assert ProposalTrade.objects.get(pk=approved["buy"].pk).order_status == OrderStatus.CANCELLED
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_who_opens_the_order_desk_page(
+    world: World, client_as: Any, approved: dict[str, Any], persona: str
+) -> None:
+    client = client_as(persona)
+
+    page = client.get("/orders/")
+    release = client.post("/orders/release/", {"proposal": [approved["proposal"].pk]})
+
+    if persona == "anonymous":
+        assert (page.status_code, release.status_code) == (302, 302)
+    elif persona in DESK:
+        assert page.status_code == 200
+        assert "987654321234" in page.content.decode()
+        assert release.status_code == 200
+        assert "987654321234" in release.content.decode()
+    else:
+        assert (page.status_code, release.status_code) == (403, 403)
