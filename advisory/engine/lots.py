@@ -13,10 +13,12 @@ Gains
     money rounded to cents.
 
 Netting
-    ``T(S, L) = t_ord * max(0, S + min(0, L)) + t_ltcg * max(0, L + min(0, S))``
+    ``T(S, L) = t_ord * max(0, S + min(0, L)) + t_ltcg * max(0, L + min(0, S))
+    - t_ord * min(D, max(0, -(S + L)))``
     where ``S`` and ``L`` are the year's net short- and long-term gains. A net
-    loss in one bucket offsets the other; a net loss overall owes nothing (the
-    $3,000 ordinary offset of docs/DOMAIN.md is not counted yet: issue 9). The year starts from
+    loss in one bucket offsets the other; a net capital loss for the year offsets
+    ordinary income up to ``D`` = $3,000 ($1,500 married filing separately, IRC
+    section 1211(b)) and the rest carries forward. The year starts from
     ``S0 = realized_st_ytd - carryforward_st`` and ``L0 = realized_lt_ytd -
     carryforward_lt``; a proposal's incremental tax is
     ``T(S0 + dS, L0 + dL) - T(S0, L0)`` and may be negative (losses that offset
@@ -188,12 +190,39 @@ def unrealized_by_term(snapshot: HouseholdSnapshot) -> UnrealizedGains:
     )
 
 
-def netted_tax(short_term: Decimal, long_term: Decimal, t_ord: Decimal, t_ltcg: Decimal) -> Decimal:
-    """``T(S, L)`` of the module notes in cents: the year's tax on net gains S and L."""
+ORDINARY_OFFSET_LIMIT = Decimal(3000)
+ORDINARY_OFFSET_LIMIT_SEPARATE = Decimal(1500)  # married filing separately
+
+
+def ordinary_offset_limit(filing_status: str) -> Decimal:
+    """``D``: the most net capital loss a year may offset against ordinary income."""
+    if filing_status == "married_separate":
+        return ORDINARY_OFFSET_LIMIT_SEPARATE
+    return ORDINARY_OFFSET_LIMIT
+
+
+def netted_tax(
+    short_term: Decimal,
+    long_term: Decimal,
+    t_ord: Decimal,
+    t_ltcg: Decimal,
+    offset_limit: Decimal = ZERO,
+) -> Decimal:
+    """``T(S, L)`` of the module notes in cents: the year's tax on net gains S and L.
+
+    ``offset_limit`` is ``D`` (``ordinary_offset_limit``); a net loss beyond it
+    carries forward and is worth nothing this year.
+    """
     offset_short = short_term + min(ZERO, long_term)
     offset_long = long_term + min(ZERO, short_term)
     tax = t_ord * max(ZERO, offset_short) + t_ltcg * max(ZERO, offset_long)
+    tax -= t_ord * min(offset_limit, max(ZERO, -(short_term + long_term)))
     return tax.quantize(CENT)
+
+
+def loss_carried_forward(short_term: Decimal, long_term: Decimal, offset_limit: Decimal) -> Decimal:
+    """The year's net capital loss beyond ``D``, carried to next year (a positive amount)."""
+    return max(ZERO, -(short_term + long_term) - offset_limit)
 
 
 def baseline_gains(tax: TaxProfile) -> tuple[Decimal, Decimal]:
@@ -209,6 +238,7 @@ def tax_before_and_after(
 ) -> tuple[Decimal, Decimal]:
     """``(T(S0, L0), T(S0 + dS, L0 + dL))`` for a proposal realising ``dS`` and ``dL``."""
     s0, l0 = baseline_gains(tax)
-    before = netted_tax(s0, l0, tax.t_ord, tax.t_ltcg)
-    after = netted_tax(s0 + short_term_gain, l0 + long_term_gain, tax.t_ord, tax.t_ltcg)
+    limit = ordinary_offset_limit(tax.filing_status)
+    before = netted_tax(s0, l0, tax.t_ord, tax.t_ltcg, limit)
+    after = netted_tax(s0 + short_term_gain, l0 + long_term_gain, tax.t_ord, tax.t_ltcg, limit)
     return before, after

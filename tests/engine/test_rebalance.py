@@ -121,17 +121,17 @@ def test_sells_the_loss_lot_before_the_gain_lot() -> None:
     check_invariants(snapshot, plan)
 
 
-def test_with_no_tax_at_stake_it_still_realises_the_loss() -> None:
-    # Same lots, nothing realised: any mix with at most 33 1/3 sh of lot 2 owes nothing
-    # (40x - 20(100 - x) <= 0), and every mix trades the same $20,000: realising more
-    # loss breaks the tie -> lot 1 only, a -2,000 loss carried forward.
+def test_with_no_gains_to_offset_the_loss_still_offsets_ordinary_income() -> None:
+    # Same lots, nothing realised: x sh of lot 2 (+40/sh) and 100 - x of lot 1 (-20/sh)
+    # net 60x - 2,000, always a net loss under D = $3,000 for x <= 33 1/3, worth
+    # t_ord = 37% a dollar against ordinary income: x = 0 -> lot 1 only, -$740.
     snapshot = household(
         [taxable(1)], [lot(1, 1, EQ, "100", "12000"), lot(2, 1, EQ, "100", "6000")]
     )
     plan = plan_rebalance(snapshot, FIFTY_FIFTY)
     assert reliefs(plan) == {1: D("100")}
     assert plan.long_term_gain == D("-2000.00")
-    assert plan.estimated_tax == 0
+    assert plan.estimated_tax == D("-740.00")  # 0.37 x 2,000
 
 
 def test_sells_long_term_gains_before_short_term_gains() -> None:
@@ -404,10 +404,14 @@ def test_overrides_of_the_tax_profile_change_the_tax() -> None:
     override = replace(
         snapshot, tax=TaxProfile(t_ord=D("0.3"), t_ltcg=D("0.15"), carryforward_lt=D("1000"))
     )
-    # 100 VOO to sell? 50/50 sells 50 (+2,500). With a 1,000 carry-forward: .15 * 1,500.
+    # 100 VOO to sell? 50/50 sells 50 (+2,500). With a 1,000 carry-forward the year
+    # after owes .15 * 1,500 = 225; the year before would have offset 1,000 of ordinary
+    # income (-.30 * 1,000 = -300), so the proposal costs 225 + 300 = 525.
     plan = plan_rebalance(override, FIFTY_FIFTY)
     assert plan.long_term_gain == D("2500.00")
-    assert plan.estimated_tax == D("225.00")
+    assert plan.tax_before == D("-300.00")
+    assert plan.tax_after == D("225.00")
+    assert plan.estimated_tax == D("525.00")
 
 
 def test_drift_is_reported_before_and_after() -> None:

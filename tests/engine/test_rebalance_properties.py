@@ -163,16 +163,18 @@ def test_budget_whole_shares_and_short_term_rules_hold(
 def _big_m_least_tax(
     snapshot: HouseholdSnapshot, policy: PolicyTargets, flows: dict[int, Decimal], mode: str
 ) -> float | None:
-    """docs/DOMAIN.md's formulation, built independently: one MILP, two sign binaries, big-M.
+    """docs/DOMAIN.md's formulation, built independently: one MILP, three binaries, big-M.
 
     Shares the engine's constraint rows (cash, cells, every rule-3 group) but not its
-    tax modelling: sigma = [S >= 0], lam = [L >= 0], and one tax line per sign case.
+    tax modelling: sigma = [S >= 0], lam = [L >= 0], one tax line per sign case, and
+    the ordinary-income offset: O <= D nu, O <= -(S + L) + M (1 - nu), cost -t_ord O.
     """
     problem = prepare_problem(snapshot, policy, flows, RebalanceOptions(mode=mode))
     model = build_model(problem)
     n = model.n
-    ds, dl = np.append(model.short_term, [0, 0]), np.append(model.long_term, [0, 0])
-    sigma, lam, tau = n, n + 1, model.tau
+    extra = 4  # sigma, lam, nu (a net loss), O (the offset, dollars)
+    ds, dl = np.append(model.short_term, [0] * extra), np.append(model.long_term, [0] * extra)
+    sigma, lam, nu, offset, tau = n, n + 1, n + 2, n + 3, model.tau
     caps = model.high[model.sells]
     big_s = abs(problem.s0) + float(np.abs(model.short_term[model.sells] * caps).sum()) + 1
     big_l = abs(problem.l0) + float(np.abs(model.long_term[model.sells] * caps).sum()) + 1
@@ -180,7 +182,7 @@ def _big_m_least_tax(
     t_o, t_l = problem.t_ord, problem.t_ltcg
 
     def row(*terms: tuple[np.ndarray | int, float]) -> np.ndarray:
-        line = np.zeros(n + 2)
+        line = np.zeros(n + extra)
         for what, weight in terms:
             if isinstance(what, int):
                 line[what] += weight
@@ -211,22 +213,30 @@ def _big_m_least_tax(
             t_l * (problem.s0 + problem.l0) - big_t,
             np.inf,
         ),
+        # the offset: O <= D nu, and O <= -(S + L) + M (1 - nu)
+        (row((offset, 1), (nu, -problem.offset_limit)), -np.inf, 0.0),
+        (
+            row((offset, 1), (ds, 1), (dl, 1), (nu, big_s + big_l)),
+            -np.inf,
+            -problem.s0 - problem.l0 + big_s + big_l,
+        ),
     ]
     blocks = [model.matrix, *(rule.matrix for rule in model.rules)]
     base = csr_array(vstack(blocks))
-    base = csr_array(hstack([base, csr_array((base.shape[0], 2))]))
+    base = csr_array(hstack([base, csr_array((base.shape[0], extra))]))
     low = [model.row_low, *(r.low for r in model.rules), [line[1] for line in lines]]
     high = [model.row_high, *(r.high for r in model.rules), [line[2] for line in lines]]
     matrix = csr_array(vstack([base, csr_array(np.vstack([line[0] for line in lines]))]))
-    upper = np.append(model.high, [1, 1])
+    upper = np.append(model.high, [1, 1, 1, problem.offset_limit])
     upper[model.short] = upper[model.over] = 0  # the mode met exactly
-    integrality = np.append(model.integrality, [1, 1])
-    objective = np.zeros(n + 2)
+    integrality = np.append(model.integrality, [1, 1, 1, 0])
+    objective = np.zeros(n + extra)
     objective[tau] = 1
+    objective[offset] = -t_o
     result = milp(
         objective,
         integrality=integrality,
-        bounds=Bounds(np.zeros(n + 2), upper),
+        bounds=Bounds(np.zeros(n + extra), upper),
         constraints=LinearConstraint(matrix, np.concatenate(low), np.concatenate(high)),
         options={"mip_rel_gap": 0},
     )

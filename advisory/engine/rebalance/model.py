@@ -254,6 +254,8 @@ def _bounds(model: Model) -> None:
     model.high[model.short] = np.inf
     model.high[model.over] = np.inf
     model.high[model.tau] = np.inf
+    # The offset makes the year's tax as low as -t_ord * D (a net loss of D or more).
+    model.low[model.tau] = -model.problem.t_ord * model.problem.offset_limit
     model.high[model.groups] = 1.0
     model.integrality[model.groups] = 1
     if model.positions.stop > model.positions.start:
@@ -377,6 +379,7 @@ def _solve_once(
     matrix, row_low, row_high = _stacked(model, extra)
     integrality = model.integrality.copy() if integers else np.zeros(model.n, dtype=np.int_)
     low = np.where(integrality >= 2, model.low, 0.0)  # only semi-continuous floors are lower bounds
+    low[model.tau] = model.low[model.tau]  # the tax may be negative (the offset)
     integrality[(high == 0) & (integrality >= 1)] = 0
     low = np.minimum(low, high)
     for presolve in (True, False):  # HiGHS's rare "solve error" usually clears without presolve

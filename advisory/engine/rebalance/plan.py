@@ -170,7 +170,7 @@ def plan_rebalance(
     sells, buys = _quantities(model, outcome.solution.x)
     notes = [*problem.notes, *_drop_rule3_dust(problem, sells, buys)]
     plan = assemble_plan(snapshot, policy, flows, sells, buys, whole_shares=options.whole_shares)
-    notes += _plan_notes(model, plan, outcome)
+    notes += [*_plan_notes(model, plan, outcome), *plan.notes]
     feasible = outcome.violation < HALF_CENT
     verdict = Verdict(
         feasible=feasible,

@@ -35,7 +35,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from advisory.engine.drift import band_half_width, class_label
-from advisory.engine.lots import baseline_gains, days_to_long_term, floor_quantity, is_long_term
+from advisory.engine.lots import (
+    baseline_gains,
+    days_to_long_term,
+    floor_quantity,
+    is_long_term,
+    ordinary_offset_limit,
+)
 from advisory.engine.money import ZERO
 from advisory.engine.rebalance.types import Location, RebalanceMode, RebalanceOptions
 from advisory.engine.types import (
@@ -112,6 +118,7 @@ class Problem:
     t_ord: float
     t_ltcg: float
     budget: float | None
+    offset_limit: float = 0.0  # D: net capital loss that offsets ordinary income
     notes: list[str] = field(default_factory=list)
 
 
@@ -474,6 +481,7 @@ def prepare_problem(
         l0=float(l0),
         t_ord=float(snapshot.tax.t_ord),
         t_ltcg=float(snapshot.tax.t_ltcg),
+        offset_limit=float(ordinary_offset_limit(snapshot.tax.filing_status)),
         budget=None if options.gain_budget is None else float(options.gain_budget),
     )
     problem.cash_floor, problem.notes = _floors(accounts, lots, cash_flows)

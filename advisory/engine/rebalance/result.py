@@ -22,7 +22,10 @@ from advisory.engine.drift import DriftReport, measure_drift, measure_drift_from
 from advisory.engine.lots import (
     SHARE_STEP,
     Term,
+    baseline_gains,
     fifo_order,
+    loss_carried_forward,
+    ordinary_offset_limit,
     relieve_specific,
     tax_before_and_after,
 )
@@ -162,6 +165,24 @@ def drift_after_trades(
     return measure_drift_from_values(values, policy, snapshot.as_of)
 
 
+def _offset_notes(snapshot: HouseholdSnapshot, short: Decimal, long: Decimal) -> tuple[str, ...]:
+    """What a net capital loss for the year does: the ordinary offset and the carry-forward."""
+    if short >= 0 and long >= 0:
+        return ()
+    s0, l0 = baseline_gains(snapshot.tax)
+    net = s0 + l0 + short + long
+    if net >= 0:
+        return ()
+    limit = ordinary_offset_limit(snapshot.tax.filing_status)
+    offset = min(limit, -net)
+    carried = loss_carried_forward(s0 + short, l0 + long, limit)
+    return (
+        f"The year ends at a net capital loss of ${-net:,.2f}: ${offset:,.2f} of it offsets "
+        f"ordinary income this year (at most ${limit:,.0f}), "
+        f"${carried:,.2f} carries forward to next year",
+    )
+
+
 def assemble_plan(
     snapshot: HouseholdSnapshot,
     policy: PolicyTargets,
@@ -194,6 +215,7 @@ def assemble_plan(
     short = sum((r.gain for t in trades if t.taxable for r in t.lots if r.term is Term.SHORT), ZERO)
     long = sum((r.gain for t in trades if t.taxable for r in t.lots if r.term is Term.LONG), ZERO)
     tax_before, tax_after = tax_before_and_after(snapshot.tax, short, long)
+    notes = verdict.notes + _offset_notes(snapshot, short, long)
     return RebalancePlan(
         feasible=verdict.feasible,
         trades=tuple(trades),
@@ -206,7 +228,7 @@ def assemble_plan(
         cash_after=cash_after,
         wash_sale_blocks=verdict.blocks,
         binding=verdict.binding,
-        notes=verdict.notes,
+        notes=notes,
         shortfall=verdict.shortfall,
         optimal=verdict.optimal,
     )

@@ -3,14 +3,16 @@
 See rebalance.py's module notes for what each stage minimises and why.
 
 Regions
-    The tax stage looks for the least tax region by region. With both rates
-    positive, the plans that owe nothing this year are exactly ``S + L <= 0``
-    (a convex set), so that region is tried first and, when it is feasible,
-    settles the tax at 0 and is searched for the least turnover directly.
-    Otherwise every plan owes tax and the four sign cases are solved, the
-    cheapest first by their LP bounds when there are integers (whole shares,
-    a minimum trade), a case being skipped once its bound cannot beat the
-    best tax found. Tied cases all go on to the turnover stage.
+    The tax stage looks for the least tax region by region (rebalance/tax.py).
+    The plans that end the year at a net capital loss, ``S + L <= 0``, form a
+    convex region where the tax is ``max(t_ord N, -t_ord D)`` (the ordinary-income
+    offset); it is tried first. With both rates positive any net gain owes more,
+    so a feasible net-loss region settles the stage (and, when the offset is worth
+    nothing, is searched for the least turnover directly). Otherwise the three
+    net-gain sign cases are solved, the cheapest first by their LP bounds when
+    there are integers (whole shares, a minimum trade), a case being skipped once
+    its bound cannot beat the best tax found. Tied regions all go on to the
+    turnover stage.
 """
 
 from __future__ import annotations
@@ -34,8 +36,8 @@ from advisory.engine.rebalance.tax import (
     SignCase,
     case_possible,
     case_rows,
+    net_loss_rows,
     tax_vector,
-    zero_tax_row,
 )
 
 # Turnover and net gain only break ties of an optimal tax: with integers (whole
@@ -77,20 +79,28 @@ def _case_order(
 
 def tax_stage(model: Model, extra: list[Row], *, relaxed: bool, hold: bool) -> list[Region]:
     """The regions that reach the least tax (more than one only when tied)."""
-    zero = zero_tax_row(model)
-    if zero is not None:
-        # LP: least turnover at once. MIP or room to spend: feasibility only, the
-        # later stages follow.
-        lp = not has_integers(model) and not model.room.any()
-        objective = model.turnover if lp else model.vector()
-        found = solve(model, objective, [*extra, zero], relaxed=relaxed, hold=hold)
-        if found is not None:
-            return [Region((zero,), replace(found, objective=0.0), least_turnover=lp)]
-    cases = [c for c in SignCase if case_possible(model, c)]
-    if zero is not None:  # both sums <= 0 lies inside S + L <= 0, just found empty
-        cases = [c for c in cases if c is not SignCase.LOSS_LOSS]
+    problem = model.problem
+    loss_rows = net_loss_rows(model)
+    untaxed = problem.t_ord <= 0 and problem.t_ltcg <= 0
+    # Without the offset's worth (no ordinary rate or no limit) a net loss owes exactly 0.
+    flat = untaxed or problem.t_ord * problem.offset_limit <= 0
+    # LP with a flat tax: least turnover at once. Otherwise feasibility or the least tax
+    # first; the later stages follow.
+    lp = flat and not has_integers(model) and not model.room.any()
+    objective = model.turnover if lp else model.vector() if flat else tax_vector(model)
     regions: list[Region] = []
     best = np.inf
+    found = solve(model, objective, [*extra, *loss_rows], relaxed=relaxed, hold=hold)
+    if found is not None:
+        tax = 0.0 if flat else found.objective
+        regions.append(Region(tuple(loss_rows), replace(found, objective=tax), least_turnover=lp))
+        best = tax
+        # With both rates positive every net gain owes more than any net loss.
+        if untaxed or tax < -slack(0.0) or (problem.t_ord > 0 and problem.t_ltcg > 0):
+            return regions
+    cases: list[SignCase] = [
+        c for c in SignCase if c is not SignCase.LOSS_LOSS and case_possible(model, c)
+    ]
     for bound, case in _case_order(model, extra, cases, relaxed=relaxed, hold=hold):
         if bound > best + slack(best):
             continue

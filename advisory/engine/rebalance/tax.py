@@ -1,25 +1,25 @@
-"""US netting in solver terms: the sign cases of (S, L) and the zero-tax region.
+"""US netting in solver terms: a net-loss region and the sign cases of (S, L).
 
 Tax with US netting
     With ``S = S0 + dS`` and ``L = L0 + dL`` (dS, dL linear in s over taxable
-    lots), ``T(S, L)`` is not convex: a long-term loss is worth the ordinary
-    rate against short-term gains. docs/DOMAIN.md's two binaries are the signs of S
-    and L. Instead of big-M constraints, the model is solved once per sign case
-    (the two binaries fixed: a complete branch on them), where T is exact and
-    convex:
+    lots) and ``N = S + L``, ``T(S, L)`` of docs/DOMAIN.md is not convex: a
+    long-term loss is worth the ordinary rate against short-term gains, and the
+    ordinary-income offset of a net loss (up to ``D``) is worth ``t_ord`` a dollar
+    where a net gain costs only ``t_ltcg``. DOMAIN.md models this with three
+    binaries: the signs of S and L and whether N is a net loss (``n``). Instead
+    of big-M constraints the model is solved once per region (the binaries
+    fixed: a complete branch on them), where T is exact and convex:
 
-        S >= 0, L >= 0:  tau >= t_ord S + t_ltcg L
-        S >= 0, L <= 0:  tau >= t_ord (S + L), tau >= 0
-        S <= 0, L >= 0:  tau >= t_ltcg (S + L), tau >= 0
-        S <= 0, L <= 0:  tau >= 0
+        N <= 0 (a net loss, n = 1):  tau >= t_ord N,  tau >= -t_ord D  (the bound)
+        N >= 0 and S >= 0, L >= 0:  tau >= t_ord S + t_ltcg L
+        N >= 0 and S >= 0, L <= 0:  tau >= t_ord (S + L)
+        N >= 0 and S <= 0, L >= 0:  tau >= t_ltcg (S + L)
 
-    The cheapest case is the optimum. This avoids big-M leaks (a binary at
-    the solver's integrality tolerance 1e-6 times M = 1e7 would hide $10 of
-    gain) and cases that cannot occur are skipped from the gain ranges.
-
-    With both rates positive, ``T(S, L) = 0`` exactly when ``S + L <= 0`` (a
-    net loss in one bucket at least as large as the other's gain), a convex
-    region tried before the cases (see solve).
+    (With N <= 0 both netting terms vanish whatever the signs, so the four sign
+    cases collapse into one region; S <= 0 and L <= 0 lies inside it.) The
+    cheapest region is the optimum. This avoids big-M leaks (a binary at the
+    solver's integrality tolerance 1e-6 times M = 1e7 would hide $10 of gain),
+    and cases that cannot occur are skipped from the gain ranges.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def case_possible(model: Model, case: SignCase) -> bool:
 
 
 def case_rows(model: Model, case: SignCase) -> list[Row]:
-    """The sign constraints of S and L and the tax lines of one case (see module notes)."""
+    """The sign constraints of S and L, N >= 0, and the tax line of one case (module notes)."""
     problem = model.problem
     sign_s, sign_l = case.value
     rows = [
@@ -75,6 +75,8 @@ def case_rows(model: Model, case: SignCase) -> list[Row]:
             -problem.l0 if sign_l > 0 else -np.inf,
             np.inf if sign_l > 0 else -problem.l0,
         ),
+        # A net gain (N >= 0): a net loss is the net-loss region's (net_loss_rows).
+        Row(model.short_term + model.long_term, -problem.s0 - problem.l0, np.inf),
     ]
     t_ord, t_ltcg = problem.t_ord, problem.t_ltcg
     slopes = {
@@ -96,18 +98,20 @@ def tax_vector(model: Model) -> Vector:
     return objective
 
 
-def zero_tax_row(model: Model) -> Row | None:
-    """The plans that owe no tax this year as one row, when they form a convex set.
+def net_loss_rows(model: Model) -> list[Row]:
+    """The plans that end the year at a net capital loss (N <= 0), and their tax line.
 
-    Both rates positive: ``S + L <= 0`` (at least one bucket is a net loss
-    that wipes out the other, so both terms of T vanish; and T = 0 forces
-    S + L <= 0). Both rates zero: every plan (a row that always holds). One
-    rate zero (a 0% long-term bracket): None, the sign cases decide.
+    There ``T = max(t_ord N, -t_ord D)``: the bound on ``tau`` holds the second term.
+    With both rates zero every plan owes nothing; one row that always holds stands
+    for them all.
     """
     problem = model.problem
     net = model.short_term + model.long_term
     if problem.t_ord <= 0 and problem.t_ltcg <= 0:
-        return Row(np.zeros_like(net), -np.inf, np.inf)
-    if problem.t_ord <= 0 or problem.t_ltcg <= 0:
-        return None
-    return Row(net, -np.inf, -problem.s0 - problem.l0 + slack(0.0))
+        return [Row(np.zeros_like(net), -np.inf, np.inf)]
+    line = -problem.t_ord * net
+    line[model.tau] = 1.0
+    return [
+        Row(net, -np.inf, -problem.s0 - problem.l0 + slack(0.0)),
+        Row(line, problem.t_ord * (problem.s0 + problem.l0), np.inf),
+    ]
