@@ -21,13 +21,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, DecimalField, F, QuerySet, Sum, Value, When
+from django.db.models import DecimalField, F, QuerySet, Sum
 
 from advisory.engine.money import CENT, ZERO
+from advisory.engine.rebalance import harvest_loss_total
 from advisory.engine.rmd import first_rmd_year
 from advisory.engine.types import CASH_CLASS, RMD_ACCOUNT_TYPES
 from advisory.lib.format import money, money_compact
-from portfolios.models import Account, AccountType, Household, Lot
+from portfolios.models import Account, Household, Lot
+from portfolios.snapshots import household_snapshots
 
 IDLE_CASH_SHARE = Decimal("0.05")  # cash above reserves worth flagging, share of the household
 # Unrealised losses in taxable accounts worth a look: at least this many dollars and this
@@ -79,15 +81,6 @@ def _market_value() -> Any:
 
 def _lot_values(household_ids: list[int]) -> Any:
     amount = DecimalField(max_digits=24, decimal_places=2)
-    taxable_loss = Case(
-        When(
-            account__account_type=AccountType.TAXABLE,
-            cost_basis__gt=_market_value(),
-            then=_market_value() - F("cost_basis"),
-        ),
-        default=Value(ZERO),
-        output_field=amount,
-    )
     return (
         Lot.objects.filter(account__household_id__in=household_ids)
         .values(
@@ -96,7 +89,7 @@ def _lot_values(household_ids: list[int]) -> Any:
             "security__asset_class__name",
             "security__asset_class__sort_order",
         )
-        .annotate(value=Sum(_market_value(), output_field=amount), loss=Sum(taxable_loss))
+        .annotate(value=Sum(_market_value(), output_field=amount))
         .order_by()
     )
 
@@ -116,7 +109,9 @@ def dashboard_rows(households: Sequence[Household], *, as_of: date) -> list[Dash
     rows = {h.pk: DashboardRow(h) for h in households}
     ids = list(rows)
     by_class: dict[int, dict[tuple[int, str, str], Decimal]] = defaultdict(dict)
-    losses: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    # What a harvest proposal would realise today: wash sales, substitutes and all.
+    snapshots = household_snapshots(households=households, as_of=as_of)
+    losses = {pk: -harvest_loss_total(snapshot) for pk, snapshot in snapshots.items()}
     for found in _lot_values(ids):
         household_id = found["account__household_id"]
         key = (
@@ -125,7 +120,6 @@ def dashboard_rows(households: Sequence[Household], *, as_of: date) -> list[Dash
             found["security__asset_class__name"],
         )
         by_class[household_id][key] = (found["value"] or ZERO).quantize(CENT)
-        losses[household_id] += found["loss"] or ZERO
     idle: dict[int, Decimal] = defaultdict(lambda: ZERO)
     rmd_due: dict[int, int] = {}
     for account in Account.objects.filter(household_id__in=ids).values(
@@ -189,7 +183,7 @@ def _book_flags(
             Flag(
                 "info",
                 f"Losses to harvest {money_compact(-loss)}",
-                f"Unrealised losses in taxable accounts: {money(loss)}.",
+                f"A harvest proposal would realise {money(-loss)} of losses today.",
             )
         )
     if rmd_year is not None:

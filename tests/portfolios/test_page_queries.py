@@ -17,10 +17,12 @@ pytestmark = pytest.mark.django_db
 
 # Session, user, membership and firm (navigation) are 4; the rest is the page's own:
 # dashboard: count, page of households, teams, lots by class, accounts, book total (2),
-# the firm's classes (legend);
+# the firm's classes (legend); and the engine snapshots of the page's households, in
+# bulk, for the harvest a proposal would realise (accounts, lots, menus, owners' classes,
+# securities, recent transactions; portfolios.snapshots.household_snapshots);
 # household page: access check, household + advisor, accounts, lots, menus, classes,
 # people, team (the portal adds the client's link).
-DASHBOARD_MAX_QUERIES = 12
+DASHBOARD_MAX_QUERIES = 18
 # Each registered flag provider (the policies app's drift flags) reads in bulk, a few queries.
 QUERIES_PER_FLAG_PROVIDER = 3
 HOUSEHOLD_PAGE_MAX_QUERIES = 13

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from portfolios import dashboard
 from portfolios.dashboard import Flag, register_flag_provider
 from portfolios.models import Account, Household, Lot
 from tests.conftest import World
-from tests.factories import AccountFactory, HouseholdFactory, LotFactory
+from tests.factories import AccountFactory, HouseholdFactory, LotFactory, SecurityFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -54,8 +55,56 @@ def test_dashboard_flags_harvestable_losses(world: World, client_as: Any) -> Non
         cost_basis=Decimal("8000"),
         acquired_on=date(2025, 1, 2),
     )
+    # VXUS's class has no other substitute group to buy: a harvest could realise nothing,
+    # so the dashboard promises nothing.
+    assert "Losses to harvest" not in client_as("owner").get("/").text
+    # With a substitute (another group of the class) the harvest realises both lots.
+    SecurityFactory(
+        firm=world.firm,
+        symbol="IXUS",
+        asset_class=world.classes["intl_equity"],
+        substitute_group="msci_acwi_ex_us",
+        price=Decimal("60"),
+    )
     html = client_as("owner").get("/").text
     assert "Losses to harvest $3.0K" in html  # with the existing 1,000 VXUS loss
+    assert "A harvest proposal would realise $3,000.00 of losses today." in html
+
+
+def test_dashboard_losses_leave_out_lots_a_recent_purchase_blocks(
+    world: World, client_as: Any
+) -> None:
+    # given: a $2,000 VXUS loss lot, a substitute to buy, and VXUS bought 12 days ago in
+    # the Roth, recorded only as a lot: selling VXUS at a loss now would be a wash sale
+    SecurityFactory(
+        firm=world.firm,
+        symbol="IXUS",
+        asset_class=world.classes["intl_equity"],
+        substitute_group="msci_acwi_ex_us",
+        price=Decimal("60"),
+    )
+    LotFactory(
+        account=Account.objects.get(name="Joint brokerage"),
+        security=world.securities["VXUS"],
+        quantity=Decimal("100"),
+        cost_basis=Decimal("8000"),
+        acquired_on=date(2025, 1, 2),
+    )
+    roth = AccountFactory(
+        household=world.household,
+        name="Roth",
+        account_type="roth_ira",
+        owner=world.household.people.first(),
+    )
+    LotFactory(
+        account=roth,
+        security=world.securities["VXUS"],
+        quantity=Decimal("1"),
+        cost_basis=Decimal("60"),
+        acquired_on=timezone.localdate() - timedelta(days=12),
+    )
+    # then: no loss a harvest could not realise is shown
+    assert "Losses to harvest" not in client_as("owner").get("/").text
 
 
 @pytest.fixture

@@ -9,7 +9,11 @@ per-account FIFO baseline the benchmarks compare against.
 
 from __future__ import annotations
 
-from advisory.engine.rebalance.harvest import harvest_losses, harvestable_losses
+from advisory.engine.rebalance.harvest import (
+    harvest_loss_total,
+    harvest_losses,
+    harvestable_losses,
+)
 from advisory.engine.rebalance.naive import naive_rebalance
 from advisory.engine.rebalance.plan import plan_rebalance
 from advisory.engine.rebalance.tranches import plan_tranches
@@ -33,6 +37,7 @@ __all__ = [
     "Side",
     "Trade",
     "Tranche",
+    "harvest_loss_total",
     "harvest_losses",
     "harvestable_losses",
     "naive_rebalance",

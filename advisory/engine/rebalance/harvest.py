@@ -29,7 +29,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from advisory.engine.drift import class_label
-from advisory.engine.lots import floor_quantity
+from advisory.engine.lots import floor_quantity, lot_gain
 from advisory.engine.money import ZERO
 from advisory.engine.rebalance.problem import buyable_candidates
 from advisory.engine.rebalance.result import Verdict, assemble_plan
@@ -37,6 +37,7 @@ from advisory.engine.rebalance.types import HarvestOptions, RebalanceOptions, Re
 from advisory.engine.types import HouseholdSnapshot, LotInfo, PolicyTargets, TaxTreatment
 from advisory.engine.wash_sales import (
     WASH_SALE_WINDOW_DAYS,
+    WashSaleBlock,
     blocked_groups_to_buy,
     blocked_lot_ids,
     find_wash_sale_blocks,
@@ -94,6 +95,37 @@ def harvest_losses(
     a positive amount and ``tax_value`` is the tax they save this year.
     """
     options = options or HarvestOptions()
+    sells, buys, notes, blocks = _choose(snapshot, options)
+    verdict = Verdict(feasible=True, blocks=blocks, notes=tuple(notes))
+    return assemble_plan(
+        snapshot, policy, {}, sells, buys, whole_shares=options.whole_shares, verdict=verdict
+    )
+
+
+def harvest_loss_total(
+    snapshot: HouseholdSnapshot, options: HarvestOptions | None = None
+) -> Decimal:
+    """The loss (positive dollars) ``harvest_losses`` would realise, without building the plan.
+
+    The dashboard's "losses to harvest" is this figure, so it never promises a loss that
+    wash sales, the thresholds or a missing substitute keep a harvest from realising.
+    """
+    sells, _, _, _ = _choose(snapshot, options or HarvestOptions())
+    lots = {lot.id: lot for lot in snapshot.lots}
+    gains = (
+        lot_gain(lots[lot_id], quantity, snapshot.securities[lots[lot_id].security_id].price)
+        for lot_id, quantity in sells.items()
+    )
+    return -sum(gains, ZERO)
+
+
+Choice = tuple[
+    dict[int, Decimal], dict[tuple[int, int], Decimal], list[str], tuple[WashSaleBlock, ...]
+]
+
+
+def _choose(snapshot: HouseholdSnapshot, options: HarvestOptions) -> Choice:
+    """The lots to sell, the substitutes to buy, the notes and the wash-sale blocks."""
     buy_options = _as_rebalance_options(options)
     blocks = find_wash_sale_blocks(snapshot)
     candidates = _harvestable(snapshot, options, blocked_lot_ids(blocks))
@@ -134,10 +166,7 @@ def harvest_losses(
         f"Harvested {g}: do not buy it in any account, IRAs included, before {until}"
         for g in sold_groups
     ]
-    verdict = Verdict(feasible=True, blocks=blocks, notes=tuple(notes))
-    return assemble_plan(
-        snapshot, policy, {}, sells, buys, whole_shares=options.whole_shares, verdict=verdict
-    )
+    return sells, buys, notes, blocks
 
 
 def _harvest_group(
