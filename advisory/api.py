@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
@@ -11,14 +12,19 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
-from advisory.models import ApiToken
+from advisory.models import ApiToken, Firm
 from advisory.pagination import PagePagination
+from advisory.services import firm_settings_update
 from advisory.tokens import api_token_create, api_token_revoke
+from portfolios.access import can_manage_firm, membership_of
 
 if TYPE_CHECKING:
     from drf_spectacular.openapi import AutoSchema
@@ -135,3 +141,66 @@ class ApiTokenViewSet(
 
     def perform_destroy(self, instance: ApiToken) -> None:
         api_token_revoke(token=instance)
+
+
+# --- the firm's settings ------------------------------------------------------------------------
+
+
+class ProposalDefaultsSerializer(serializers.Serializer[Any]):
+    min_trade = serializers.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        min_value=Decimal(0),
+        required=False,
+        help_text="Dollars: every proposed trade is zero or at least this much.",
+    )
+    allow_short_term = serializers.BooleanField(required=False)
+    whole_shares = serializers.BooleanField(required=False)
+
+
+class FirmSettingsSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(read_only=True)
+    four_eyes = serializers.BooleanField(
+        required=False, help_text="The approver must not be the person who requested."
+    )
+    advisors_release_orders = serializers.BooleanField(required=False)
+    proposal_defaults = ProposalDefaultsSerializer(required=False)
+
+
+def firm_settings_json(firm: Firm) -> dict[str, Any]:
+    return dict(
+        FirmSettingsSerializer(
+            {
+                "name": firm.name,
+                "four_eyes": firm.four_eyes,
+                "advisors_release_orders": firm.advisors_release_orders,
+                "proposal_defaults": firm.proposal_defaults,
+            }
+        ).data
+    )
+
+
+class FirmSettingsView(APIView):
+    """``GET`` (the firm's staff) and ``PATCH`` (firm admins) the caller's firm's settings."""
+
+    permission_classes = (IsAuthenticated,)
+
+    def _firm(self, request: AuthenticatedRequest, *, write: bool) -> Firm:
+        membership = membership_of(request.user)
+        if membership is None or not membership.is_staff_role:
+            raise PermissionDenied("Only the firm's staff read its settings.")
+        if write and not can_manage_firm(request.user):
+            raise PermissionDenied("Only firm admins change the firm's settings.")
+        return membership.firm
+
+    @extend_schema(responses={200: FirmSettingsSerializer})
+    def get(self, request: AuthenticatedRequest) -> Response:
+        return Response(firm_settings_json(self._firm(request, write=False)))
+
+    @extend_schema(request=FirmSettingsSerializer, responses={200: FirmSettingsSerializer})
+    def patch(self, request: AuthenticatedRequest) -> Response:
+        firm = self._firm(request, write=True)
+        form = FirmSettingsSerializer(data=request.data, partial=True)
+        form.is_valid(raise_exception=True)
+        firm = firm_settings_update(firm=firm, changes=form.validated_data)
+        return Response(firm_settings_json(firm))

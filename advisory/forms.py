@@ -8,7 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 
-from advisory.models import Role, User
+from advisory.models import Firm, Role, User
 from advisory.services import Invitation
 from portfolios.models import Household
 
@@ -81,3 +81,24 @@ class ApiTokenForm(forms.Form):
 
     def lifetime(self) -> timedelta:
         return TOKEN_LIFETIMES[self.cleaned_data["expires_in"]]
+
+
+class FirmSettingsForm(forms.ModelForm):
+    """The firm's settings page: four eyes, who releases orders, proposal defaults."""
+
+    class Meta:
+        model = Firm
+        fields = (
+            "four_eyes",
+            "advisors_release_orders",
+            "default_min_trade",
+            "default_allow_short_term",
+            "default_whole_shares",
+        )
+        labels = {
+            "four_eyes": "Four eyes: the approver must not be the person who asked",
+            "advisors_release_orders": "Advisors may release orders (not only operations)",
+            "default_min_trade": "Default minimum trade ($)",
+            "default_allow_short_term": "Allow short-term gains by default",
+            "default_whole_shares": "Whole shares by default",
+        }

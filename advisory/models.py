@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.contrib.auth.base_user import BaseUserManager
@@ -57,17 +58,55 @@ class User(AbstractUser):
         return self.get_full_name() or self.email
 
 
+# A trade smaller than this is not worth its ticket: with $0 a plan tranche sold $31 of a fund.
+DEFAULT_MIN_TRADE = Decimal("100.00")
+
+
 class Firm(models.Model):
-    """An advisory firm. A firm sees only its own data."""
+    """An advisory firm. A firm sees only its own data.
+
+    The firm's settings: ``four_eyes`` (the person who approves a proposal must
+    not be the one who requested it), ``advisors_release_orders`` (advisors, not
+    only operations, may release approved proposals to the custodian) and the
+    proposal defaults a request takes when it does not say (API.md "firm").
+    """
 
     name = models.CharField(max_length=200, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    four_eyes = models.BooleanField(
+        default=False, help_text="The approver of a proposal must not be the person who asked."
+    )
+    advisors_release_orders = models.BooleanField(
+        default=False, help_text="Advisors, not only operations, may release orders."
+    )
+    default_min_trade = models.DecimalField(
+        max_digits=16,
+        decimal_places=2,
+        default=DEFAULT_MIN_TRADE,
+        help_text="Dollars: smaller trades are not proposed unless a request says otherwise.",
+    )
+    default_allow_short_term = models.BooleanField(default=True)
+    default_whole_shares = models.BooleanField(default=False)
 
     class Meta:
         ordering = ("name",)
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=models.Q(default_min_trade__gte=0), name="firm_min_trade_non_negative"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def proposal_defaults(self) -> dict[str, Any]:
+        """What a proposal request takes when it does not say (API.md ``proposal_defaults``)."""
+        return {
+            "min_trade": self.default_min_trade,
+            "allow_short_term": self.default_allow_short_term,
+            "whole_shares": self.default_whole_shares,
+        }
 
 
 class Role(models.TextChoices):

@@ -8,8 +8,9 @@ stops working once a password is set, because the token hashes the password.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -141,3 +142,21 @@ def household_assign(
         household.primary_advisor = primary_advisor
         household.save(update_fields=["primary_advisor", "updated_at"])
     household.team_members.set(team)
+
+
+@transaction.atomic
+def firm_settings_update(*, firm: Firm, changes: Mapping[str, Any]) -> Firm:
+    """Change the firm's settings (four eyes, who releases orders, proposal defaults).
+
+    ``changes`` is what the caller sent (each key optional); unnamed settings stay.
+    """
+    locked = Firm.objects.select_for_update().get(pk=firm.pk)
+    for name in ("four_eyes", "advisors_release_orders"):
+        if name in changes:
+            setattr(locked, name, changes[name])
+    defaults: Mapping[str, Any] = changes.get("proposal_defaults") or {}
+    for name in ("min_trade", "allow_short_term", "whole_shares"):
+        if name in defaults:
+            setattr(locked, f"default_{name}", defaults[name])
+    locked.save()
+    return locked

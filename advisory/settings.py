@@ -313,6 +313,8 @@ API_TOKEN_DEFAULT_EXPIRY = timedelta(days=int(os.environ.get("API_TOKEN_EXPIRY_D
 
 # Households with more lots than this get their proposals computed by a worker (202).
 PROPOSAL_ASYNC_LOT_THRESHOLD = int(os.environ.get("PROPOSAL_ASYNC_LOT_THRESHOLD", "2000"))
+# Households per Celery task of a rebalance run: small enough to spread over the workers.
+REBALANCE_RUN_CHUNK_SIZE = int(os.environ.get("REBALANCE_RUN_CHUNK_SIZE", "10"))
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

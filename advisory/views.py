@@ -16,10 +16,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from advisory.api_errors import DomainError
-from advisory.forms import ApiTokenForm, InviteForm
+from advisory.forms import ApiTokenForm, FirmSettingsForm, InviteForm
 from advisory.http import AuthenticatedHttpRequest
 from advisory.models import ApiToken, Membership, Role, User
 from advisory.services import (
+    firm_settings_update,
     invitation_resend,
     invitation_tokens,
     user_invite,
@@ -261,3 +262,27 @@ def firm_history(request: AuthenticatedHttpRequest) -> HttpResponse:
         "recorded": connection.vendor == "postgresql",
     }
     return render(request, "advisory/firm_history.html", page)
+
+
+@login_required
+def firm_settings(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Firm admins set four eyes, who releases orders, and the proposal defaults."""
+    _admin_firm_id(request)
+    firm = request.user.membership.firm
+    form = FirmSettingsForm(request.POST or None, instance=firm)
+    if request.method == "POST" and form.is_valid():
+        firm_settings_update(
+            firm=firm,
+            changes={
+                "four_eyes": form.cleaned_data["four_eyes"],
+                "advisors_release_orders": form.cleaned_data["advisors_release_orders"],
+                "proposal_defaults": {
+                    name: form.cleaned_data[f"default_{name}"]
+                    for name in ("min_trade", "allow_short_term", "whole_shares")
+                },
+            },
+        )
+        messages.success(request, "Firm settings saved.")
+        return redirect("firm_settings")
+    status = 400 if form.errors else 200
+    return render(request, "advisory/firm_settings.html", {"form": form}, status=status)

@@ -21,6 +21,7 @@ BENCHMARKS = {
     "drift_scan": "benchmarks.drift_scan",
     "proposal_api": "benchmarks.proposal_api",
     "reviews": "benchmarks.review_bench",
+    "rebalance_runs": "benchmarks.rebalance_runs",
 }
 OUTPUT = Path(__file__).resolve().parent / "results.json"
 

@@ -117,3 +117,13 @@ def can_manage_firm(user: User) -> bool:
 def can_edit_securities(user: User) -> bool:
     """Admins and operations keep securities and prices."""
     return role_of(user) in (Role.ADMIN, Role.OPERATIONS)
+
+
+def can_release_orders(user: User) -> bool:
+    """The order desk: operations and admins; advisors too when their firm allows it."""
+    membership = membership_of(user)
+    if membership is None:
+        return False
+    if membership.role in (Role.OPERATIONS, Role.ADMIN):
+        return True
+    return membership.role == Role.ADVISOR and membership.firm.advisors_release_orders

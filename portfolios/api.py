@@ -45,6 +45,7 @@ from portfolios.filters import (
     LotFilter,
     PersonFilter,
     PriceFilter,
+    RestrictionFilter,
     SecurityFilter,
     TransactionFilter,
 )
@@ -54,6 +55,7 @@ from portfolios.models import (
     Household,
     Lot,
     Person,
+    Restriction,
     Security,
     Transaction,
 )
@@ -64,6 +66,7 @@ from portfolios.serializers import (
     LotSerializer,
     PersonSerializer,
     PricePointSerializer,
+    RestrictionSerializer,
     SecuritySerializer,
     TransactionSerializer,
 )
@@ -238,3 +241,19 @@ class TransactionViewSet(BookViewSet):
 
     def get_queryset(self) -> QuerySet[Transaction]:
         return selectors.transaction_list(user=self.request.user)
+
+
+class RestrictionViewSet(BookViewSet):
+    """Standing restrictions (GET POST DELETE): kept on the record, applied by every proposal."""
+
+    serializer_class = RestrictionSerializer
+    filterset_class = RestrictionFilter
+    queryset = Restriction.objects.none()
+    http_method_names = ["get", "post", "delete", "head", "options"]
+
+    def get_queryset(self) -> QuerySet[Restriction]:
+        return selectors.restriction_list(user=self.request.user)
+
+    @transaction.atomic
+    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
+        serializer.save(created_by=self.request.user)

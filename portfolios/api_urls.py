@@ -13,6 +13,7 @@ router.register("households", api.HouseholdViewSet, basename="api-household")
 router.register("people", api.PersonViewSet, basename="api-person")
 router.register("accounts", api.AccountViewSet, basename="api-account")
 router.register("lots", api.LotViewSet, basename="api-lot")
+router.register("restrictions", api.RestrictionViewSet, basename="api-restriction")
 router.register("transactions", api.TransactionViewSet, basename="api-transaction")
 
 urlpatterns: list[URLPattern | URLResolver] = [

@@ -20,6 +20,8 @@ from portfolios.models import (
     Lot,
     Person,
     PricePoint,
+    Restriction,
+    RestrictionKind,
     Security,
     Transaction,
     TransactionKind,
@@ -159,3 +161,13 @@ class TransactionFilter(filters.FilterSet):
             "trade_date_after",
             "trade_date_before",
         )
+
+
+class RestrictionFilter(filters.FilterSet):
+    household = IdFilter(field_name="household_id")
+    account = IdFilter(field_name="account_id")
+    kind = filters.ChoiceFilter(field_name="kind", choices=RestrictionKind.choices)
+
+    class Meta:
+        model = Restriction
+        fields = ("household", "account", "kind")

@@ -266,6 +266,12 @@ class Account(models.Model):
     name = models.CharField(max_length=200, validators=PLAIN)
     account_type = models.CharField(max_length=20, choices=AccountType.choices)
     custodian = models.CharField(max_length=100, blank=True, validators=PLAIN)
+    account_number = models.CharField(
+        max_length=34,
+        blank=True,
+        help_text="The custodian's full account number: only the order file and the roles "
+        "that release orders see it; everyone else sees the last four digits.",
+    )
     number_last4 = models.CharField(
         "account number (last 4)", max_length=4, blank=True, help_text="Only the last 4 digits."
     )
@@ -278,6 +284,11 @@ class Account(models.Model):
     )
     prior_year_end_date = models.DateField(
         null=True, blank=True, help_text="The 31 December the custodian's balance is for"
+    )
+    held_away = models.BooleanField(
+        default=False,
+        help_text="Held at another firm: valued, in the allocation and the wash-sale window, "
+        "never traded.",
     )
     allowed_asset_classes = models.ManyToManyField(
         AssetClass, blank=True, related_name="+", help_text="A 401(k) menu; empty means all."
@@ -318,6 +329,52 @@ class Account(models.Model):
     @property
     def has_rmd(self) -> bool:
         return self.account_type in RMD_ACCOUNT_TYPES
+
+
+class RestrictionKind(models.TextChoices):
+    DO_NOT_TRADE = "do_not_trade", "Do not trade"
+    DO_NOT_BUY = "do_not_buy", "Do not buy"
+
+
+@tracked("household__firm")
+class Restriction(models.Model):
+    """A standing restriction on the record, applied by every proposal of the household.
+
+    It names a security (household-wide: not traded at all, or not bought) or an
+    account (not traded); an account's ``do_not_buy`` and a security restricted in
+    one account only are not kinds the engine keeps, so they are refused.
+    """
+
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="restrictions")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, null=True, blank=True, related_name="restrictions"
+    )
+    security = models.ForeignKey(
+        Security, on_delete=models.CASCADE, null=True, blank=True, related_name="restrictions"
+    )
+    kind = models.CharField(max_length=20, choices=RestrictionKind.choices)
+    reason = models.CharField(max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("household", "kind", "id")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(kind__in=RestrictionKind.values), name="restriction_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=(Q(account__isnull=True) & Q(security__isnull=False))
+                | (Q(account__isnull=False) & Q(security__isnull=True) & Q(kind="do_not_trade")),
+                name="restriction_names_a_security_or_an_account",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        target = self.security.symbol if self.security is not None else str(self.account)
+        return f"{self.get_kind_display()} {target}"
 
 
 @tracked("account__household__firm")

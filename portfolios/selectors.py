@@ -33,6 +33,7 @@ from portfolios.models import (
     Lot,
     Person,
     PricePoint,
+    Restriction,
     Security,
     Transaction,
 )
@@ -178,3 +179,10 @@ def eldest_age(household: Household, as_of: date) -> int | None:
     if born is None:
         return None
     return as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day))
+
+
+def restriction_list(*, user: User | Any) -> QuerySet[Restriction]:
+    """Standing restrictions of the households the user may see."""
+    return Restriction.objects.filter(household__in=households_for(user)).select_related(
+        "account", "security", "created_by"
+    )

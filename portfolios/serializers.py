@@ -26,6 +26,8 @@ from portfolios.models import (
     Lot,
     Person,
     PricePoint,
+    Restriction,
+    RestrictionKind,
     Security,
     Transaction,
     TransactionKind,
@@ -327,6 +329,7 @@ class AccountSerializer(BookSerializer):
             "cash_reserve",
             "prior_year_end_value",
             "prior_year_end_date",
+            "held_away",
             "allowed_asset_classes",
             "market_value",
         )
@@ -433,4 +436,41 @@ class TransactionSerializer(BookSerializer):
             errors["amount"] = [sign_error]
         if errors:
             raise serializers.ValidationError(errors)
+        return attrs
+
+
+class RestrictionSerializer(serializers.ModelSerializer):
+    """A standing restriction: a security (not traded or not bought) or an account (not traded)."""
+
+    household = ScopedPrimaryKeyRelatedField(scope=_writable_households)
+    account = ScopedPrimaryKeyRelatedField(
+        scope=_writable_accounts, allow_null=True, required=False, help_text="Account id or null."
+    )
+    security = ScopedPrimaryKeyRelatedField(
+        scope=_firm_securities, allow_null=True, required=False, help_text="Security id or null."
+    )
+    created_by: serializers.PrimaryKeyRelatedField[Any] = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+
+    class Meta:
+        model = Restriction
+        fields = ("id", "household", "account", "security", "kind", "reason", "created_by")
+        read_only_fields = ("created_by",)
+        validators: ClassVar[list[Any]] = []  # the model's check is explained in validate()
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        account, security = attrs.get("account"), attrs.get("security")
+        if account is not None and account.household_id != attrs["household"].pk:
+            raise serializers.ValidationError({"account": ["Not an account of this household."]})
+        if (account is None) == (security is None):
+            raise serializers.ValidationError(
+                {"security": ["Name a security or an account (not both)."]}
+            )
+        if account is not None and attrs["kind"] != RestrictionKind.DO_NOT_TRADE:
+            raise serializers.ValidationError(
+                {"kind": ["An account can only be do_not_trade (or held away)."]}
+            )
+        if not attrs.get("reason", "").strip():
+            raise serializers.ValidationError({"reason": ["Say why."]})
         return attrs

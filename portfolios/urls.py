@@ -2,12 +2,15 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from portfolios import book_views, views
+from portfolios import book_views, securities, views
 from portfolios.imports import views as import_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
     path("portal/", views.client_portal, name="client_portal"),
+    path("securities/", securities.security_list_page, name="security_list"),
+    path("securities/<int:pk>/edit/", securities.security_edit_page, name="security_edit"),
+    path("holdings/", securities.holdings_search_page, name="holdings_search"),
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),

@@ -37,6 +37,9 @@ class FirmFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"Firm {n}")
+    # The hand-checked proposal cases were worked out without a minimum trade; a new firm's
+    # default ($100, advisory.models.DEFAULT_MIN_TRADE) is tested in tests/test_firm_settings.py.
+    default_min_trade = Decimal("0")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

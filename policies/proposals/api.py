@@ -22,9 +22,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,10 +34,20 @@ from rest_framework.views import APIView
 
 from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
+from policies.proposals.desk import (
+    account_number_of,
+    fills_book,
+    fills_from_csv,
+    may_release,
+    order_cancel,
+    order_list,
+    orders_release,
+)
 from policies.proposals.execution import proposal_execute
-from policies.proposals.models import ImplementationPlan, Proposal
+from policies.proposals.models import ImplementationPlan, OrderStatus, Proposal, ProposalTrade
 from policies.proposals.orders import ORDERABLE, orders_csv
 from policies.proposals.plans import implementation_plan_create
+from policies.proposals.runs import rebalance_run_start, run_approve, run_summary, runs_for
 from policies.proposals.selectors import (
     implementation_plan_get,
     implementation_plan_list,
@@ -49,6 +61,8 @@ from policies.proposals.serializers import (
     ProposalPendingSerializer,
     ProposalRequestSerializer,
     ProposalSerializer,
+    RebalanceRunRequestSerializer,
+    RebalanceRunSerializer,
     RejectSerializer,
 )
 from policies.proposals.services import (
@@ -57,7 +71,7 @@ from policies.proposals.services import (
     proposal_create,
     proposal_reject,
 )
-from portfolios.access import Capability, household_for
+from portfolios.access import Capability, has_capability, household_for, role_of
 
 CONFLICT = OpenApiResponse(description="The status does not allow it, or the household changed")
 
@@ -258,3 +272,186 @@ class ImplementationPlanDetailView(APIView):
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         plan = implementation_plan_get(user=request.user, pk=pk)
         return Response(ImplementationPlanSerializer(plan).data)
+
+
+# --- rebalance runs -----------------------------------------------------------------------------
+
+
+def _may_run(request: AuthenticatedRequest) -> None:
+    if not has_capability(request.user, Capability.EDIT_POLICY):
+        raise PermissionDenied("Only advisors and firm admins start rebalance runs.")
+
+
+class RebalanceRunsView(APIView):
+    """``POST``: start a run (202); ``GET``: the runs you started (firm admins: every one)."""
+
+    @extend_schema(responses={200: RebalanceRunSerializer(many=True)})
+    def get(self, request: AuthenticatedRequest) -> Response:
+        _may_run(request)
+        runs = runs_for(request.user).order_by("-created_at", "-id")[:50]
+        return Response({"results": [run_summary(run) for run in runs]})
+
+    @extend_schema(
+        request=RebalanceRunRequestSerializer,
+        responses={202: RebalanceRunSerializer},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    def post(self, request: AuthenticatedRequest) -> Response:
+        _may_run(request)
+        firm = request.user.membership.firm
+
+        def start() -> Response:
+            body = RebalanceRunRequestSerializer(data=request.data, context={"firm": firm})
+            body.is_valid(raise_exception=True)
+            run = rebalance_run_start(
+                user=request.user,
+                firm=firm,
+                selection=body.validated_data["selection"],
+                request=body.validated_data["request"],
+                household_ids=body.validated_data["households"],
+            )
+            answer = {"id": run.pk, "status": run.status, "total": run.total}
+            return Response(answer, status=status.HTTP_202_ACCEPTED)
+
+        return with_idempotency(request, start)
+
+
+class RebalanceRunDetailView(APIView):
+    """A run's progress and, once done, its summary."""
+
+    @extend_schema(responses={200: RebalanceRunSerializer})
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        _may_run(request)
+        run = get_object_or_404(runs_for(request.user), pk=pk)
+        return Response(run_summary(run))
+
+
+class RebalanceRunApproveView(APIView):
+    """Approve every draft of a run at once; each is still checked for staleness (and four eyes)."""
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        _may_run(request)
+        run = get_object_or_404(runs_for(request.user), pk=pk)
+        return Response(run_approve(run=run, user=request.user))
+
+
+# --- the order desk -----------------------------------------------------------------------------
+
+
+def _may_release(request: AuthenticatedRequest) -> None:
+    if not may_release(request.user):
+        raise PermissionDenied("Only the order desk (operations, admins) releases orders.")
+
+
+class OrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    proposal = serializers.IntegerField(source="proposal_id")
+    household = serializers.IntegerField(source="proposal.household_id")
+    account = serializers.IntegerField(source="account_id")
+    account_number = serializers.SerializerMethodField()
+    security = serializers.IntegerField(source="security_id")
+    symbol = serializers.CharField(source="security.symbol")
+    side = serializers.CharField()
+    quantity = serializers.DecimalField(max_digits=22, decimal_places=6)
+    filled_quantity = serializers.DecimalField(max_digits=22, decimal_places=6)
+    open_quantity = serializers.SerializerMethodField()
+    status = serializers.CharField(source="order_status")
+
+    def get_account_number(self, order: ProposalTrade) -> str:
+        if self.context.get("full_numbers"):
+            return account_number_of(order.account)
+        return order.account.masked_number
+
+    def get_open_quantity(self, order: ProposalTrade) -> str:
+        if order.order_status == OrderStatus.CANCELLED:
+            return "0.000000"
+        return f"{order.quantity - order.filled_quantity:.6f}"
+
+
+ORDER_FILTERS = {"status": "order_status", "household": "proposal__household_id",
+                 "account": "account_id", "proposal": "proposal_id"}  # fmt: skip
+
+
+class OrderListView(generics.ListAPIView):
+    """Orders: the trades of approved proposals (filters status, household, account, proposal)."""
+
+    serializer_class = OrderSerializer
+    queryset = ProposalTrade.objects.none()
+
+    def get_queryset(self) -> QuerySet[ProposalTrade]:
+        if getattr(self, "swagger_fake_view", False):
+            return ProposalTrade.objects.none()
+        request: Any = self.request
+        if not has_capability(request.user, Capability.VIEW) or role_of(request.user) == "client":
+            raise PermissionDenied("Orders are for the firm's staff.")
+        orders = order_list(user=request.user)
+        for name, lookup in ORDER_FILTERS.items():
+            value = request.query_params.get(name)
+            if value:
+                orders = orders.filter(**{lookup: value})
+        return orders
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        request: Any = self.request
+        return {**super().get_serializer_context(), "full_numbers": may_release(request.user)}
+
+
+class ReleaseSerializer(serializers.Serializer):
+    proposals = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1)
+    layout = serializers.ChoiceField(choices=["generic", "block"], default="generic")
+
+
+class OrderReleaseView(APIView):
+    """Release approved proposals' open orders: the order file (CSV) with full account numbers."""
+
+    renderer_classes = (JSONRenderer, CSVRenderer)
+
+    @extend_schema(request=ReleaseSerializer, responses={(200, "text/csv"): OpenApiTypes.STR})
+    def post(self, request: AuthenticatedRequest) -> HttpResponse:
+        _may_release(request)
+        body = ReleaseSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        text = orders_release(
+            user=request.user,
+            proposal_ids=body.validated_data["proposals"],
+            layout=body.validated_data["layout"],
+        )
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="orders.csv"'
+        return response
+
+
+class OrderCancelView(APIView):
+    """Cancel what is still open of an order."""
+
+    @extend_schema(request=None, responses={200: OrderSerializer})
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        order = get_object_or_404(order_list(user=request.user), pk=pk)
+        _may_release(request)
+        cancelled = order_cancel(order=order, user=request.user)
+        fresh = order_list(user=request.user).get(pk=cancelled.pk)
+        return Response(OrderSerializer(fresh, context={"full_numbers": True}).data)
+
+
+class FillsSerializer(serializers.Serializer):
+    fills = serializers.ListField(child=serializers.DictField(), required=False)
+    file = serializers.FileField(required=False)
+
+
+class ProposalFillsView(APIView):
+    """Book the custodian's fills (JSON ``fills`` or a CSV ``file``); one bad line refuses all."""
+
+    @extend_schema(request=FillsSerializer, responses={200: ProposalSerializer})
+    def post(self, request: AuthenticatedRequest, pk: int) -> Response:
+        proposal = proposal_get(user=request.user, pk=pk)
+        _may_release(request)
+        upload = request.FILES.get("file")
+        data: Any = request.data
+        rows: Any = data.get("fills") if hasattr(data, "get") else None
+        if upload is not None:
+            rows = fills_from_csv(upload.read().decode("utf-8-sig"))
+        elif not isinstance(rows, list):
+            rows = []
+        fills_book(proposal=proposal, user=request.user, rows=rows)
+        return _proposal_response(request, proposal.pk)

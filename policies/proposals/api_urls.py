@@ -37,6 +37,21 @@ urlpatterns: list[URLPattern | URLResolver] = [
         api.HouseholdImplementationPlansView.as_view(),
         name="api-implementation-plans",
     ),
+    path("orders/", api.OrderListView.as_view(), name="api-orders"),
+    path("orders/release/", api.OrderReleaseView.as_view(), name="api-orders-release"),
+    path("orders/<int:pk>/cancel/", api.OrderCancelView.as_view(), name="api-order-cancel"),
+    path("proposals/<int:pk>/fills/", api.ProposalFillsView.as_view(), name="api-proposal-fills"),
+    path("rebalance-runs/", api.RebalanceRunsView.as_view(), name="api-rebalance-runs"),
+    path(
+        "rebalance-runs/<int:pk>/",
+        api.RebalanceRunDetailView.as_view(),
+        name="api-rebalance-run-detail",
+    ),
+    path(
+        "rebalance-runs/<int:pk>/approve/",
+        api.RebalanceRunApproveView.as_view(),
+        name="api-rebalance-run-approve",
+    ),
     path(
         "implementation-plans/<int:pk>/",
         api.ImplementationPlanDetailView.as_view(),

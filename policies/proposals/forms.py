@@ -156,7 +156,8 @@ class _RequestForm(forms.Form):
         today: date,
         initial: Mapping[str, Any] | None = None,
     ) -> None:
-        start: dict[str, Any] = {"as_of": today}
+        start: dict[str, Any] = {"as_of": today, **household.firm.proposal_defaults}
+        start["min_trade"] = _plain(start["min_trade"])
         start.update({name: _plain(getattr(household, name)) for name in TAX_OVERRIDES})
         start.update(initial or {})
         super().__init__(data, initial=start)

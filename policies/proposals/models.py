@@ -26,7 +26,7 @@ from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from advisory.engine.money import ZERO
 from advisory.history import tracked
@@ -217,6 +217,14 @@ class Proposal(models.Model):
         return self.status == ProposalStatus.PENDING
 
 
+class OrderStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RELEASED = "released", "Released"
+    PARTIALLY_FILLED = "partially_filled", "Partially filled"
+    FILLED = "filled", "Filled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
 class ProposalTrade(models.Model):
     """One order: shares of a security bought or sold in an account at the proposal's price.
 
@@ -233,6 +241,16 @@ class ProposalTrade(models.Model):
     price = price()
     amount = money()
     taxable = models.BooleanField()
+    # The order desk: once the proposal is approved the trade is an order.
+    order_status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.OPEN
+    )
+    filled_quantity = models.DecimalField(max_digits=22, decimal_places=6, default=ZERO)
+    filled_amount = models.DecimalField(max_digits=16, decimal_places=2, default=ZERO)
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ("proposal", "position")
@@ -246,6 +264,10 @@ class ProposalTrade(models.Model):
             ),
             models.UniqueConstraint(
                 fields=("proposal", "position"), name="proposal_trade_position_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(filled_quantity__gte=0) & Q(filled_quantity__lte=F("quantity")),
+                name="proposal_trade_filled_within_order",
             ),
         ]
 
@@ -292,6 +314,7 @@ class AuditAction(models.TextChoices):
     APPROVED = "approved", "Approved"
     REJECTED = "rejected", "Rejected"
     EXECUTED = "executed", "Executed"
+    FILLED = "filled", "Fills booked"
     PLAN_CREATED = "plan_created", "Implementation plan created"
     PLAN_CANCELLED = "plan_cancelled", "Implementation plan cancelled"
     PLAN_COMPLETED = "plan_completed", "Implementation plan completed"
@@ -430,3 +453,82 @@ class ImplementationTranche(models.Model):
 
     def __str__(self) -> str:
         return f"Tranche {self.number} of plan {self.plan_id}, due {self.due_on}"
+
+
+class RunSelection(models.TextChoices):
+    NEEDS_REBALANCE = "needs_rebalance", "Every household out of band or due"
+    ALL = "all", "Every household"
+    MODEL = "model", "The households following a model"
+    HOUSEHOLDS = "households", "A list of households"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class RunItemStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    PROPOSED = "proposed", "Proposal drafted"
+    IN_BAND = "in_band", "In band: nothing to do"
+    NO_TRADES = "no_trades", "No trades needed"
+    FAILED = "failed", "Failed"
+
+
+class RebalanceRun(models.Model):
+    """Proposals for many households at once, each exactly as a single proposal would be.
+
+    ``options`` is the proposal request every household gets (``ProposalRequest.to_json``);
+    the households are the run's items, fixed when the run starts.
+    """
+
+    firm = models.ForeignKey("advisory.Firm", on_delete=models.CASCADE, related_name="+")
+    selection = models.CharField(max_length=20, choices=RunSelection.choices)
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.RUNNING)
+    options = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints: ClassVar = [
+            models.CheckConstraint(
+                condition=Q(status__in=RunStatus.values), name="rebalance_run_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.selection}, {self.status})"
+
+
+class RebalanceRunItem(models.Model):
+    """One household of a run: the unique key (run, household) makes a retried chunk harmless."""
+
+    run = models.ForeignKey(RebalanceRun, on_delete=models.CASCADE, related_name="items")
+    household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=10, choices=RunItemStatus.choices, default=RunItemStatus.QUEUED
+    )
+    proposal = models.OneToOneField(
+        Proposal, on_delete=models.SET_NULL, null=True, blank=True, related_name="run_item"
+    )
+    reason = models.TextField(blank=True)
+    worker = models.CharField(max_length=200, blank=True, help_text="Who processed it.")
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("run", "id")
+        constraints: ClassVar = [
+            models.UniqueConstraint(fields=("run", "household"), name="run_item_one_per_household"),
+            models.CheckConstraint(
+                condition=Q(status__in=RunItemStatus.values), name="run_item_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Run {self.run_id} household {self.household_id}: {self.status}"

@@ -168,7 +168,7 @@ def implementation_plan_create(
     ``NothingToImplementError`` (400) when the household is already there.
     The household's active plan, if any, is cancelled.
     """
-    request = request or ProposalRequest()
+    request = request or ProposalRequest(**household.firm.proposal_defaults)
     as_of = request.as_of or timezone.localdate()
     request = replace(request, as_of=as_of)
     errors = _plan_errors(request, months, start, as_of)

@@ -9,7 +9,7 @@ later (``from_json``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,15 @@ from advisory.engine.rebalance.types import (
 )
 from advisory.lib.format import long_date, money
 from policies.proposals.models import ProposalKind
-from portfolios.models import Account, AssetClass, Household, Lot, Security
+from portfolios.models import (
+    Account,
+    AssetClass,
+    Household,
+    Lot,
+    Restriction,
+    RestrictionKind,
+    Security,
+)
 
 REQUESTABLE_KINDS = (ProposalKind.REBALANCE, ProposalKind.HARVEST)
 TAX_OVERRIDES = ("realized_st_ytd", "realized_lt_ytd", "carryforward_st", "carryforward_lt")
@@ -154,6 +162,69 @@ class ProposalRequest:
         )
 
 
+@dataclass(frozen=True)
+class StandingRestrictions:
+    """The household's restrictions on the record, as engine ids, and the sentences that say so.
+
+    ``accounts``: not traded (restricted or held away); ``held_away`` is a subset of it.
+    """
+
+    do_not_trade: frozenset[int] = frozenset()
+    do_not_buy: frozenset[int] = frozenset()
+    accounts: frozenset[int] = frozenset()
+    held_away: frozenset[int] = frozenset()
+    notes: tuple[str, ...] = ()
+
+
+def standing_restrictions(household: Household | int) -> StandingRestrictions:
+    """What the record forbids for every proposal of the household (two queries)."""
+    household_id = household if isinstance(household, int) else household.pk
+    rows = Restriction.objects.filter(household_id=household_id).select_related(
+        "account", "security"
+    )
+    held_away = dict(
+        Account.objects.filter(household_id=household_id, held_away=True).values_list("pk", "name")
+    )
+    do_not_trade: set[int] = set()
+    do_not_buy: set[int] = set()
+    accounts: set[int] = set(held_away)
+    notes = [
+        f"{name} is held away: valued and counted, never traded." for name in held_away.values()
+    ]
+    for row in rows:
+        if row.account is not None:
+            accounts.add(row.account.pk)
+            notes.append(
+                f"Standing restriction: do not trade in {row.account.name} ({row.reason})."
+            )
+        elif row.security is not None:
+            target = do_not_trade if row.kind == RestrictionKind.DO_NOT_TRADE else do_not_buy
+            target.add(row.security.pk)
+            notes.append(
+                f"Standing restriction: {row.get_kind_display().lower()} "
+                f"{row.security.symbol} ({row.reason})."
+            )
+    return StandingRestrictions(
+        do_not_trade=frozenset(do_not_trade),
+        do_not_buy=frozenset(do_not_buy),
+        accounts=frozenset(accounts),
+        held_away=frozenset(held_away),
+        notes=tuple(notes),
+    )
+
+
+def with_standing_restrictions(
+    request: ProposalRequest, standing: StandingRestrictions
+) -> ProposalRequest:
+    """The request with the record's restrictions added to its own (never removed)."""
+    return replace(
+        request,
+        do_not_trade=request.do_not_trade | standing.do_not_trade,
+        do_not_buy=request.do_not_buy | standing.do_not_buy,
+        do_not_trade_accounts=request.do_not_trade_accounts | standing.accounts,
+    )
+
+
 def _unknown(ids: frozenset[int], known: set[int]) -> list[int]:
     return sorted(i for i in ids if i not in known)
 
@@ -163,7 +234,7 @@ def proposal_request_errors(*, household: Household, request: ProposalRequest) -
 
     Shapes follow DRF: ``{"cash_flows": {"1": {"account": [...]}}}`` (by position),
     ``{"do_not_buy": ["99 is not ..."]}``, ``{"buy_security": {"us_equity": [...]}}``.
-    Three queries.
+    Four queries.
     """
     errors: dict[str, Any] = {}
     accounts = set(Account.objects.filter(household=household).values_list("pk", flat=True))
@@ -173,11 +244,21 @@ def proposal_request_errors(*, household: Household, request: ProposalRequest) -
     classes = set(
         AssetClass.objects.filter(firm_id=household.firm_id).values_list("code", flat=True)
     )
+    held_away = set(
+        Account.objects.filter(household=household, held_away=True).values_list("pk", flat=True)
+    )
     flow_errors = {
         str(n): {"account": [f"{account} is not an account of this household."]}
         for n, account in enumerate(request.cash_flows)
         if account not in accounts
     }
+    flow_errors.update(
+        {
+            str(n): {"account": [f"{account} is held away: money does not move there."]}
+            for n, account in enumerate(request.cash_flows)
+            if account in held_away
+        }
+    )
     if flow_errors:
         errors["cash_flows"] = flow_errors
     for name, ids, known, noun in (

@@ -18,8 +18,9 @@ from advisory.engine.money import ZERO
 from advisory.engine.rebalance.tranches import MAX_MONTHS, MIN_MONTHS
 from advisory.engine.rebalance.types import Location, RebalanceMode
 from advisory.validators import validate_planning_date
-from policies.proposals.models import ProposalKind
+from policies.proposals.models import ProposalKind, RunSelection
 from policies.proposals.request import ProposalRequest, proposal_request_errors
+from portfolios.models import Security
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:
@@ -71,15 +72,21 @@ class ProposalRequestSerializer(serializers.Serializer):
         validators=[validate_planning_date],
     )
     cash_flows = CashFlowSerializer(many=True, required=False, default=list)
-    allow_short_term = serializers.BooleanField(default=True)
+    allow_short_term = serializers.BooleanField(
+        required=False, help_text="Default: the firm's proposal default."
+    )
     gain_budget = money_field(
         required=False,
         allow_null=True,
         min_value=ZERO,
         help_text="Most net gain (dollars, taxable accounts) the proposal may realise.",
     )
-    min_trade = money_field(default=ZERO, min_value=ZERO)
-    whole_shares = serializers.BooleanField(default=False)
+    min_trade = money_field(
+        required=False, min_value=ZERO, help_text="Default: the firm's proposal default."
+    )
+    whole_shares = serializers.BooleanField(
+        required=False, help_text="Default: the firm's proposal default."
+    )
     do_not_trade = _ids(help_text="Security ids not to sell or buy.")
     do_not_trade_accounts = _ids(help_text="Account ids to leave alone.")
     do_not_buy = _ids(help_text="Security ids not to buy.")
@@ -116,6 +123,11 @@ class ProposalRequestSerializer(serializers.Serializer):
         return flows
 
     def to_request(self, data: dict[str, Any]) -> ProposalRequest:
+        firm = (
+            self.context["household"].firm if "household" in self.context else self.context["firm"]
+        )
+        defaults = firm.proposal_defaults
+        data = {**defaults, **data}
         return ProposalRequest(
             kind=data.get("kind", ProposalKind.REBALANCE),
             as_of=data.get("as_of"),
@@ -166,6 +178,56 @@ class ImplementationPlanRequestSerializer(ProposalRequestSerializer):
     start = serializers.DateField(
         help_text="The first tranche falls due on this day.",
         validators=[validate_planning_date],
+    )
+
+
+class RebalanceRunRequestSerializer(ProposalRequestSerializer):
+    """Which households a run proposes for, and the options every one of them gets."""
+
+    kind = None  # type: ignore[assignment]
+    cash_flows = None  # type: ignore[assignment]
+    location = None  # type: ignore[assignment]
+    buy_security = None  # type: ignore[assignment]
+    do_not_trade_accounts = None  # type: ignore[assignment]
+    selection = serializers.ChoiceField(
+        choices=[s.value for s in RunSelection],
+        help_text="needs_rebalance: out of band or due; all; model; households (a list).",
+    )
+    model = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    households = _ids(help_text="Household ids, with selection=households.")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        firm_securities = set(
+            Security.objects.filter(firm=self.context["firm"]).values_list("pk", flat=True)
+        )
+        for name in ("do_not_trade", "do_not_buy"):
+            bad = [pk for pk in attrs.get(name, []) if pk not in firm_securities]
+            if bad:
+                raise serializers.ValidationError(
+                    {name: [f"{pk} is not a security of this firm." for pk in bad]}
+                )
+        attrs["request"] = self.to_request(
+            {"buy_security": {}, "do_not_trade_accounts": [], **attrs}
+        )
+        return attrs
+
+
+class RebalanceRunSerializer(serializers.Serializer):
+    """A run as ``runs.run_summary`` gives it."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="running, done or failed")
+    selection = serializers.CharField()
+    total = serializers.IntegerField()
+    done = serializers.IntegerField(help_text="Households processed without failing.")
+    failed = serializers.IntegerField()
+    processed = serializers.IntegerField()
+    in_band = serializers.IntegerField()
+    no_trades = serializers.IntegerField()
+    proposals = serializers.ListField(child=serializers.IntegerField())
+    failures = serializers.ListField(child=serializers.DictField())
+    summary = serializers.DictField(
+        help_text="households, proposals, trades, estimated_tax, turnover, seconds"
     )
 
 

@@ -51,6 +51,7 @@ from advisory.engine.rebalance.types import (
 )
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from advisory.engine.wash_sales import WashSaleBlock
+from advisory.models import Firm
 from policies.drift import drift_rows_json
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
@@ -72,6 +73,8 @@ from policies.proposals.models import (
 from policies.proposals.request import (
     ProposalRequest,
     proposal_request_errors,
+    standing_restrictions,
+    with_standing_restrictions,
 )
 from policies.proposals.selectors import book_fingerprint, proposal_for_update
 from policies.selectors import active_policy_required, policy_targets_of
@@ -88,6 +91,12 @@ class ProposalStateError(ConflictError):
     """The proposal's status does not allow the action (409)."""
 
     code = "proposal_state"
+
+
+class FourEyesError(ConflictError):
+    """The firm wants a second person: the requester may not approve their own proposal (409)."""
+
+    code = "four_eyes"
 
 
 class StaleProposalError(ConflictError):
@@ -111,7 +120,25 @@ def run_engine(
     request: ProposalRequest,
     targets: PolicyTargets,
 ) -> RebalancePlan:
-    """The engine's answer to the request (a harvest or a rebalance)."""
+    """The engine's answer to the request (a harvest or a rebalance).
+
+    The household's standing restrictions and held-away accounts are added to the
+    request's own here, the one door every proposal, harvest, tranche and run goes
+    through, and the plan's notes list them.
+    """
+    standing = standing_restrictions(household)
+    request = with_standing_restrictions(request, standing)
+    plan = _engine_answer(household=household, snapshot=snapshot, request=request, targets=targets)
+    return replace(plan, notes=(*standing.notes, *plan.notes)) if standing.notes else plan
+
+
+def _engine_answer(
+    *,
+    household: Household,
+    snapshot: HouseholdSnapshot,
+    request: ProposalRequest,
+    targets: PolicyTargets,
+) -> RebalancePlan:
     if request.kind == ProposalKind.HARVEST:
         return harvest_losses(snapshot, targets, request.harvest_options())
     plan_targets = None
@@ -242,10 +269,16 @@ def _is_large(household: Household) -> bool:
 
 @transaction.atomic
 def proposal_create(
-    *, household: Household, user: User | None, request: ProposalRequest
+    *,
+    household: Household,
+    user: User | None,
+    request: ProposalRequest,
+    compute_now: bool = False,
 ) -> Proposal:
     """A proposal for the household: computed now (``draft``), or ``pending`` for a worker.
 
+    ``compute_now``: compute in this process whatever the household's size (a
+    rebalance run's worker, already in the background).
     Raises ``DomainError`` (400) with field messages for ids that are not the
     household's or the firm's, ``NoActivePolicyError`` (400) without an active
     IPS, ``NoLocationPlanError``/``IncompleteLocationPlanError`` (400) for
@@ -267,7 +300,7 @@ def proposal_create(
         options=request.to_json(),
         policy=policy,
     )
-    if _is_large(household):
+    if not compute_now and _is_large(household):
         if request.kind == ProposalKind.REBALANCE and request.location is Location.PLAN:
             # Refuse a plan that cannot be followed now, not after the 202.
             snapshot = household_snapshot(household=household, as_of=as_of)
@@ -402,11 +435,24 @@ def require_fresh(proposal: Proposal) -> None:
         )
 
 
+def require_second_person(proposal: Proposal, user: User | Any) -> None:
+    """409 when the firm has four eyes on and ``user`` requested the proposal."""
+    requester = proposal.created_by_id
+    if requester is None or requester != getattr(user, "pk", None):
+        return
+    if Firm.objects.filter(pk=proposal.household.firm_id, four_eyes=True).exists():
+        raise FourEyesError(
+            "Your firm requires four eyes: someone other than the person who requested "
+            "this proposal must approve it."
+        )
+
+
 @transaction.atomic
 def proposal_approve(*, proposal: Proposal, user: User) -> Proposal:
     """Approve a draft (409 if it is not one, or if it is stale). Two at once: one wins."""
     current = proposal_for_update(pk=proposal.pk)
     require_status(current, ProposalAction.APPROVE)
+    require_second_person(current, user)
     require_fresh(current)
     current.status = ProposalStatus.APPROVED
     current.approved_by = user

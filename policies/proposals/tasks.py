@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 
@@ -36,3 +37,20 @@ def create_due_tranches(
     day = date.fromisoformat(as_of) if as_of else timezone.localdate()
     households = [household_id] if household_id is not None else None
     return create_due_tranche_proposals(as_of=day, household_ids=households)
+
+
+@shared_task(
+    name="policies.process_run_chunk",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(ConnectionError, OperationalError),
+    retry_backoff=True,
+    retry_backoff_max=5,
+    retry_jitter=True,
+    max_retries=10,
+)
+def process_run_chunk(run_id: int, item_ids: list[int]) -> dict[str, int]:
+    """Propose for one chunk of a rebalance run; items already processed are skipped."""
+    from policies.proposals.runs import process_run_chunk as process
+
+    return process(run_id=run_id, item_ids=item_ids)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
+from policies.proposals import desk_views, run_views
 from policies.proposals import views as views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -25,6 +26,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="implementation_plan_detail",
     ),
     path("proposals/queue/", views.proposal_queue, name="proposal_queue"),
+    path("orders/", desk_views.order_desk, name="order_desk"),
+    path("orders/release/", desk_views.order_release_page, name="order_release"),
+    path("orders/<int:pk>/fills/", desk_views.order_fills_page, name="order_fills"),
+    path("rebalance-runs/", run_views.run_list, name="rebalance_runs"),
+    path("rebalance-runs/<int:pk>/", run_views.run_detail, name="rebalance_run_detail"),
+    path(
+        "rebalance-runs/<int:pk>/progress/", run_views.run_progress, name="rebalance_run_progress"
+    ),
+    path(
+        "rebalance-runs/<int:pk>/approve/", run_views.run_approve_page, name="rebalance_run_approve"
+    ),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/approve/", views.proposal_approve_page, name="proposal_approve"),
     path("proposals/<int:pk>/reject/", views.proposal_reject_page, name="proposal_reject"),

@@ -16,7 +16,16 @@ from typing import Any
 import pytest
 from django.db.models import Model
 
-from portfolios.models import Account, AssetClass, Household, Lot, Person, Security, Transaction
+from portfolios.models import (
+    Account,
+    AssetClass,
+    Household,
+    Lot,
+    Person,
+    Restriction,
+    Security,
+    Transaction,
+)
 from tests.api.conftest import url
 from tests.conftest import CAN_EDIT_BOOK, CAN_VIEW, PERSONAS, World
 from tests.factories import PersonFactory, TransactionFactory
@@ -67,6 +76,16 @@ class Endpoint:
 
 def _taxable(world: World) -> Account:
     return Account.objects.get(household=world.household, name="Joint brokerage")
+
+
+def _restriction(world: World) -> Restriction:
+    row, _ = Restriction.objects.get_or_create(
+        household=world.household,
+        security=world.securities["VTI"],
+        kind="do_not_trade",
+        defaults={"reason": "Concentrated position"},
+    )
+    return row
 
 
 ENDPOINTS = (
@@ -172,6 +191,21 @@ ENDPOINTS = (
         parent_field="account",
         methods=frozenset(),
     ),
+    Endpoint(
+        "restrictions",
+        Restriction,
+        row=_restriction,
+        post_body=lambda w: {
+            "household": w.household.pk,
+            "security": w.securities["BND"].pk,
+            "kind": "do_not_buy",
+            "reason": "Client asked",
+        },
+        patch_body={},
+        household_of=lambda r: r.household_id,
+        parent_field="household",
+        methods=frozenset({"delete"}),
+    ),
 )
 
 
@@ -184,6 +218,9 @@ def _add_rows_everywhere(world: World) -> None:
             account = household.accounts.get()
             PersonFactory(household=household)
         TransactionFactory(account=account, amount=Decimal("250.00"), trade_date=date(2026, 3, 1))
+        Restriction.objects.create(
+            household=household, account=account, kind="do_not_trade", reason="Under review"
+        )
 
 
 def _expected_ids(endpoint: Endpoint, world: World, persona: str) -> set[int]:
