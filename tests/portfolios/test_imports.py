@@ -271,7 +271,14 @@ def test_a_dry_run_reports_what_it_would_create_and_writes_nothing(world: World)
         ),
         (
             ("account;symbol;quantity;cost_basis;acquired_on",),
-            [(1, None, "Columns must be separated by commas, not semicolons or tabs.")],
+            [
+                (
+                    1,
+                    None,
+                    "Columns must be separated by commas, not semicolons or tabs (or choose a "
+                    "mapping whose separator is ;).",
+                )
+            ],
         ),
     ],
 )
