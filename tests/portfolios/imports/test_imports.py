@@ -291,20 +291,22 @@ def test_header_errors_are_on_row_1(
 
 
 @pytest.mark.parametrize(
-    ("upload", "message"),
+    ("upload", "row", "message"),
     [
-        (b"", "The file is empty"),
-        (b"\n\n", "The file is empty"),
-        ("account,symbol\n\xe9".encode("latin-1"), "not UTF-8"),
-        ("account".encode("utf-16"), "UTF-16"),
-        (b'account,symbol\n"VTI', "not valid CSV"),
+        (b"", None, "The file is empty"),
+        (b"\n\n", None, "The file is empty"),
+        ("account,symbol\n\xe9".encode("latin-1"), 2, "not UTF-8"),
+        ("account".encode("utf-16"), None, "UTF-16"),
+        (b'account,symbol\n"VTI', None, "not valid CSV"),
     ],
 )
-def test_files_that_cannot_be_read(world: World, upload: bytes, message: str) -> None:
+def test_files_that_cannot_be_read(
+    world: World, upload: bytes, row: int | None, message: str
+) -> None:
     report = lots_import(user=world.user("owner"), upload=upload, today=TODAY)
 
     assert len(report.errors) == 1
-    assert report.errors[0].row is None
+    assert report.errors[0].row == row
     assert message in report.errors[0].message
 
 

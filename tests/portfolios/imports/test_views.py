@@ -68,9 +68,9 @@ def test_posting_in_the_access_matrix(world: World, client_as: Any, persona: str
 @pytest.mark.parametrize(
     ("persona", "kinds"),
     [
-        ("owner", ["lots", "transactions"]),
-        ("operations", ["lots", "transactions", "prices"]),
-        ("admin", ["lots", "transactions", "prices"]),
+        ("owner", ["positions", "lots", "transactions", "cash"]),
+        ("operations", ["positions", "lots", "transactions", "cash", "prices"]),
+        ("admin", ["positions", "lots", "transactions", "cash", "prices"]),
     ],
 )
 def test_the_kinds_offered_follow_the_role(
