@@ -14,8 +14,16 @@ router.register("people", api.PersonViewSet, basename="api-person")
 router.register("accounts", api.AccountViewSet, basename="api-account")
 router.register("lots", api.LotViewSet, basename="api-lot")
 router.register("transactions", api.TransactionViewSet, basename="api-transaction")
+router.register("import-mappings", import_api.ImportMappingViewSet, basename="api-import-mapping")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
+    path("imports/", import_api.ImportRecordListView.as_view(), name="api-import-list"),
     path("imports/<str:kind>/", import_api.BookImportView.as_view(), name="api-import"),
+    path("prices/", import_api.BulkPricesView.as_view(), name="api-prices-bulk"),
+    path(
+        "households/<str:pk>/realized-gains/",
+        import_api.RealizedGainsView.as_view(),
+        name="api-household-realized-gains",
+    ),
 ]

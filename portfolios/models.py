@@ -387,6 +387,9 @@ class SaleLot(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.quantity} sold {self.transaction_id}"
+
     @property
     def adjustment_code(self) -> str:
         return "W" if self.wash_disallowed else ""

@@ -396,15 +396,28 @@ def prices_import(
         securities_repriced=len(repriced),
     )
     if report.written:
-        PricePoint.objects.bulk_create(
-            points,
-            batch_size=WRITE_BATCH,
-            update_conflicts=True,
-            unique_fields=("security", "date"),
-            update_fields=("close",),
-        )
-        Security.objects.bulk_update(repriced, ("price", "price_date"), batch_size=WRITE_BATCH)
+        _upsert(points, repriced)
     return report
+
+
+def _upsert(points: list[PricePoint], repriced: list[Security]) -> None:
+    PricePoint.objects.bulk_create(
+        points,
+        batch_size=WRITE_BATCH,
+        update_conflicts=True,
+        unique_fields=("security", "date"),
+        update_fields=("close",),
+    )
+    Security.objects.bulk_update(repriced, ("price", "price_date"), batch_size=WRITE_BATCH)
+
+
+@transaction.atomic
+def prices_upsert(points: list[PricePoint]) -> tuple[int, int]:
+    """Upsert daily closes per (security, date), moving last prices forward: (created, updated)."""
+    existing = price_days_in_book(points)
+    updated = sum((p.security_id, p.date) in existing for p in points)
+    _upsert(points, repriced_securities(points))
+    return len(points) - updated, updated
 
 
 def _basis_per_share(lot: Lot) -> Decimal:
