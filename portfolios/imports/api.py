@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from advisory.api_errors import DomainError
+from advisory.http import AuthenticatedRequest
 from advisory.idempotency import IDEMPOTENCY_KEY_PARAMETER, with_idempotency
 from portfolios.access import (
     Capability,
@@ -44,6 +45,14 @@ from portfolios.imports.services import (
     prices_upsert,
 )
 from portfolios.models import PricePoint, Security
+
+
+def _firm_id(user: Any) -> int:
+    """The caller's firm; someone of no firm may not touch firm data."""
+    firm_id = firm_id_of(user)
+    if firm_id is None:
+        raise PermissionDenied("You belong to no firm.")
+    return firm_id
 
 
 class ImportRejected(DomainError):
@@ -151,7 +160,7 @@ class BookImportView(APIView):
             403: OpenApiResponse(description="The caller may not import this kind."),
         },
     )
-    def post(self, request: Request, kind: str) -> Response:
+    def post(self, request: AuthenticatedRequest, kind: str) -> Response:
         try:
             import_kind = ImportKind(kind)
         except ValueError as unknown:
@@ -164,7 +173,7 @@ class BookImportView(APIView):
         mapping = None
         if "mapping" in upload.validated_data:
             mapping = ImportMapping.objects.filter(
-                firm_id=firm_id_of(request.user),  # type: ignore[misc]
+                firm_id=_firm_id(request.user),
                 pk=upload.validated_data["mapping"],
             ).first()
             if mapping is None:
@@ -246,18 +255,19 @@ class ImportMappingViewSet(
     """The firm's saved column mappings (staff who keep the book)."""
 
     serializer_class = ImportMappingSerializer
+    request: AuthenticatedRequest
     http_method_names = ("get", "post", "patch", "head", "options")
 
     def get_queryset(self) -> QuerySet[ImportMapping]:
         _may_keep_book(self.request.user)
-        return ImportMapping.objects.filter(firm_id=firm_id_of(self.request.user))  # type: ignore[arg-type]
+        return ImportMapping.objects.filter(firm_id=_firm_id(self.request.user))
 
     def get_serializer_context(self) -> dict[str, Any]:
-        return {**super().get_serializer_context(), "firm_id": firm_id_of(self.request.user)}  # type: ignore[arg-type]
+        return {**super().get_serializer_context(), "firm_id": _firm_id(self.request.user)}
 
     def perform_create(self, serializer: Any) -> None:
         _may_keep_book(self.request.user)
-        serializer.save(firm_id=firm_id_of(self.request.user))  # type: ignore[arg-type]
+        serializer.save(firm_id=_firm_id(self.request.user))
 
 
 class ImportRecordSerializer(serializers.ModelSerializer[ImportRecord]):
@@ -287,11 +297,9 @@ class ImportRecordListView(APIView):
     """``GET /api/v1/imports/``: the firm's past imports, newest first."""
 
     @extend_schema(operation_id="imports_list", responses=ImportRecordSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    def get(self, request: AuthenticatedRequest) -> Response:
         _may_keep_book(request.user)
-        records = ImportRecord.objects.filter(
-            firm_id=firm_id_of(request.user)
-        ).select_related(  # type: ignore[misc]
+        records = ImportRecord.objects.filter(firm_id=_firm_id(request.user)).select_related(
             "created_by"
         )[:200]
         return Response(ImportRecordSerializer(records, many=True).data)
@@ -305,19 +313,19 @@ class PriceRowSerializer(serializers.Serializer):
 
 
 class BulkPricesSerializer(serializers.Serializer):
-    prices = PriceRowSerializer(many=True, allow_empty=False, max_length=10_000)
+    prices = serializers.ListField(child=PriceRowSerializer(), allow_empty=False, max_length=10_000)
 
 
 class BulkPricesView(APIView):
     """``POST /api/v1/prices/``: many daily closes, upserted per security and date."""
 
     @extend_schema(operation_id="prices_bulk", request=BulkPricesSerializer)
-    def post(self, request: Request) -> Response:
+    def post(self, request: AuthenticatedRequest) -> Response:
         if not can_edit_securities(request.user):
             raise PermissionDenied("Admins and operations keep prices.")
         body = BulkPricesSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        firm = Security.objects.filter(firm_id=firm_id_of(request.user))  # type: ignore[misc]
+        firm = Security.objects.filter(firm_id=_firm_id(request.user))
         by_id = {s.pk: s for s in firm}
         by_symbol = {s.symbol.upper(): s for s in by_id.values()}
         rows = body.validated_data["prices"]
@@ -345,8 +353,8 @@ class RealizedGainsView(APIView):
     """``GET /api/v1/households/{id}/realized-gains/?year=YYYY``: each sale line and totals."""
 
     @extend_schema(operation_id="households_realized_gains")
-    def get(self, request: Request, pk: str) -> Response:
-        household = household_for(request.user, pk)  # type: ignore[arg-type]
+    def get(self, request: AuthenticatedRequest, pk: str) -> Response:
+        household = household_for(request.user, pk)
         try:
             year = int(request.query_params.get("year", ""))
         except ValueError as bad:

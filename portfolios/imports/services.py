@@ -621,7 +621,7 @@ def import_record_create(
         upload.seek(0)
         content = upload.read()
     record = ImportRecord(
-        firm_id=firm_id_of(user),
+        firm_id=firm_id_of(user),  # type: ignore[misc]
         kind=kind.value,
         file_name=Path(name).name[:255],
         mapping=mapping,

@@ -7,15 +7,15 @@ from advisory.engine.wash_adjust import LossSale, Purchase, match_wash_sales, wi
 
 
 def sale(**kw: object) -> LossSale:
-    base = dict(
-        id=1,
-        group="us-total",
-        sold_on=date(2025, 3, 10),
-        quantity=D(100),
-        loss=D("250.00"),
-        acquired_on=date(2024, 11, 1),
-        lot_id=1,
-    )
+    base = {
+        "id": 1,
+        "group": "us-total",
+        "sold_on": date(2025, 3, 10),
+        "quantity": D(100),
+        "loss": D("250.00"),
+        "acquired_on": date(2024, 11, 1),
+        "lot_id": 1,
+    }
     base.update(kw)
     return LossSale(**base)  # type: ignore[arg-type]
 

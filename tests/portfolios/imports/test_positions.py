@@ -1,4 +1,4 @@
-"""Positions, cash and mapped files by account number: the bad-file corpus, reconciliation, idempotence."""
+"""Positions and cash by account number: the bad-file corpus, mappings, reconciliation."""
 
 from __future__ import annotations
 
@@ -190,7 +190,11 @@ def test_a_mapping_reads_the_custodians_conventions(numbered: World) -> None:
         encoding="latin-1",
         delimiter=";",
     )
-    data = "Acct;Ticker;Shares;Cost;Opened\n88012345;VTI;100;15.000,00;15/01/2020\n88012345;BND;12,5;1.234,56;02/01/2024\n"
+    data = (
+        "Acct;Ticker;Shares;Cost;Opened\n"
+        "88012345;VTI;100;15.000,00;15/01/2020\n"
+        "88012345;BND;12,5;1.234,56;02/01/2024\n"
+    )
     report = run(numbered, data.encode("latin-1"), mapping=mapping)
     assert report.ok, rows(report)
     assert ("88012345", "BND", D("12.5"), D("1234.56"), date(2024, 1, 2)) in book(numbered)
@@ -235,7 +239,8 @@ def test_reconciliation_added_changed_closed_unchanged_then_idempotent(numbered:
     )
     assert not ImportRecord.objects.exists()
     applied = run(numbered, data)
-    assert applied.written and applied.record_id is not None
+    assert applied.written
+    assert applied.record_id is not None
     assert book(numbered) == {
         ("88012345", "VTI", D(100), D("15000.00"), date(2020, 1, 15)),
         ("88012345", "BND", D(10), D("700.00"), date(2024, 3, 1)),
