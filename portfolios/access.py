@@ -117,3 +117,13 @@ def can_manage_firm(user: User) -> bool:
 def can_edit_securities(user: User) -> bool:
     """Admins and operations keep securities and prices."""
     return role_of(user) in (Role.ADMIN, Role.OPERATIONS)
+
+
+def may_see_account_numbers(user: User | None) -> bool:
+    """Full account numbers: to admins and advisors, who release orders; masked to others."""
+    return user is not None and has_capability(user, Capability.EDIT_POLICY)
+
+
+def mask_account_number(number: str) -> str:
+    """``88012345`` -> ``****2345`` (ASCII, as custodians' tools expect); empty stays empty."""
+    return f"****{number[-4:]}" if number else ""

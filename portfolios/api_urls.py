@@ -21,6 +21,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("imports/", import_api.ImportRecordListView.as_view(), name="api-import-list"),
     path("imports/<str:kind>/", import_api.BookImportView.as_view(), name="api-import"),
     path("prices/", import_api.BulkPricesView.as_view(), name="api-prices-bulk"),
+    *(
+        path(f"exports/{kind}/", import_api.ExportView.as_view(), {"kind": kind})
+        for kind in ("households", "accounts", "lots", "transactions", "realized-gains")
+    ),
     path(
         "households/<str:pk>/realized-gains/",
         import_api.RealizedGainsView.as_view(),

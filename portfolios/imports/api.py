@@ -9,6 +9,7 @@ that cannot be read. Clients, and advisors importing prices, get 403.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -19,7 +20,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.parsers import FormParser, MultiPartParser
-from rest_framework.request import Request
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,6 +34,7 @@ from portfolios.access import (
     has_capability,
     household_for,
 )
+from portfolios.imports.exports import EXPORTS, FORMATS, Table, export_file, export_table
 from portfolios.imports.files import MAX_FILE_BYTES, MAX_ROWS
 from portfolios.imports.gains import realized_gains
 from portfolios.imports.models import ImportMapping, ImportRecord
@@ -363,3 +365,61 @@ class RealizedGainsView(APIView):
             ) from bad
         report = realized_gains(household=household, year=year)
         return Response(report)
+
+
+class _FileRenderer(BaseRenderer):
+    """Hands a download's bytes through (the view sets the content type and file name)."""
+
+    charset = None
+
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> Any:
+        return data
+
+
+class CSVFileRenderer(_FileRenderer):
+    media_type = "text/csv"
+    format = "csv"
+
+
+class XLSXFileRenderer(_FileRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    format = "xlsx"
+
+
+def export_response(kind: str, table: Table, fmt: str) -> Response:
+    if fmt not in FORMATS:
+        raise DomainError("Unknown format.", field_errors={"format": ["csv or xlsx."]})
+    content, content_type, name = export_file(kind, table, fmt)
+    response = Response(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def export_filters(request: AuthenticatedRequest) -> dict[str, Any]:
+    """``household`` and ``year`` from the query, each checked (400 when not a number)."""
+    filters: dict[str, Any] = {}
+    for name, key in (("household", "household_id"), ("year", "year")):
+        text = request.query_params.get(name)
+        if text:
+            if not text.isdigit():
+                raise DomainError(f"Bad {name}.", field_errors={name: ["A whole number."]})
+            filters[key] = int(text)
+    return filters
+
+
+class ExportView(APIView):
+    """``GET /api/v1/exports/{kind}/?format=csv|xlsx&household=&year=``: what the user may see."""
+
+    renderer_classes = (CSVFileRenderer, XLSXFileRenderer, JSONRenderer)
+
+    @extend_schema(operation_id="exports_retrieve", responses={200: OpenApiTypes.BINARY})
+    def get(self, request: AuthenticatedRequest, kind: str) -> Response:
+        if kind not in EXPORTS:
+            raise Http404("No such export.")
+        table = export_table(kind, user=request.user, **export_filters(request))
+        return export_response(kind, table, request.query_params.get("format", "csv"))

@@ -89,11 +89,27 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
             kind="number",
         ),
         Column("acquired_on", "Acquisition date, not in the future.", "2024-06-14", kind="date"),
+        *(
+            Column(name, "Ignored (the lots export carries it).", "", required=False)
+            for name in (
+                "household",
+                "account_name",
+                "price",
+                "market_value",
+                "unrealized_gain",
+                "term",
+                "wash_adjustment",
+            )
+        ),
     ),
     ImportKind.CASH: (
         _NUMBER,
         Column("date", "The day of the balance, not in the future.", "2024-06-14", kind="date"),
         Column("cash", "The account's cash balance (0 or more).", "1520.00", kind="number"),
+        *(
+            Column(name, "Ignored (the accounts export carries it).", "", required=False)
+            for name in ("household", "account_name", "account_type", "custodian", "cash_reserve")
+        ),
     ),
     ImportKind.LOTS: (
         _ACCOUNT,
@@ -257,7 +273,7 @@ def import_kinds_for(user: Any) -> list[ImportKind]:
 
 def template_rows(kind: ImportKind) -> list[list[str]]:
     """The header and one example row, for the downloadable template."""
-    columns = COLUMNS[kind]
+    columns = [c for c in COLUMNS[kind] if c.example]  # not the columns an import ignores
     return [[c.name for c in columns], [c.example for c in columns]]
 
 
