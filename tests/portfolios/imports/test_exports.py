@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from advisory.models import Role
@@ -131,7 +131,7 @@ def test_round_trip_into_an_empty_firm(numbered: World, api_as: Any, fmt: str) -
         SecurityFactory(firm=fresh, symbol=symbol)
 
     for kind, file in ((ImportKind.POSITIONS, lots_file), (ImportKind.CASH, cash_file)):
-        report = book_import(kind=kind, user=admin, upload=file.content, today=date.today())
+        report = book_import(kind=kind, user=admin, upload=file.content, today=timezone.localdate())
         assert report.written, report.errors
 
     def book(h: Any) -> set[tuple[Any, ...]]:
