@@ -19,6 +19,9 @@ router.register("import-mappings", import_api.ImportMappingViewSet, basename="ap
 urlpatterns: list[URLPattern | URLResolver] = [
     *router.urls,
     path("imports/", import_api.ImportRecordListView.as_view(), name="api-import-list"),
+    path(
+        "imports/<int:pk>/", import_api.ImportRecordDetailView.as_view(), name="api-import-detail"
+    ),
     path("imports/<str:kind>/", import_api.BookImportView.as_view(), name="api-import"),
     path("prices/", import_api.BulkPricesView.as_view(), name="api-prices-bulk"),
     *(

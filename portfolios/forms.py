@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, ClassVar, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from advisory.engine.money import HUNDRED, ZERO
 from advisory.models import Role, User
-from portfolios.models import Account, AssetClass, Household, Lot, Person, Security
+from portfolios.imports.models import ImportMapping
+from portfolios.models import (
+    Account,
+    AssetClass,
+    Household,
+    Lot,
+    Person,
+    Security,
+    TransactionKind,
+)
 
 
 def money_field(*, label: str, allow_negative: bool = False, **kwargs: Any) -> forms.DecimalField:
@@ -173,6 +182,7 @@ class AccountForm(forms.ModelForm):
             "account_type",
             "owner",
             "custodian",
+            "account_number",
             "number_last4",
             "cash",
             "cash_reserve",
@@ -197,12 +207,32 @@ class AccountForm(forms.ModelForm):
         owner.empty_label = "Joint / no single owner"
         menu = cast(forms.ModelMultipleChoiceField, self.fields["allowed_asset_classes"])
         menu.queryset = AssetClass.objects.filter(firm_id=household.firm_id)
+        self.firm_id = household.firm_id
+        if self.instance.pk and self.instance.account_number:
+            self.fields["account_number"].widget.attrs["placeholder"] = "(kept; type to replace)"
+            self.initial["account_number"] = ""
 
     def clean_number_last4(self) -> str:
         digits: str = self.cleaned_data.get("number_last4", "").strip()
         if digits and not (digits.isdigit() and len(digits) <= 4):
             raise ValidationError("Up to the last 4 digits of the account number, digits only.")
         return digits
+
+    def clean_account_number(self) -> str:
+        number: str = self.cleaned_data.get("account_number", "").strip()
+        if not number:
+            return self.instance.account_number if self.instance.pk else ""
+        taken = Account.objects.filter(household__firm_id=self.firm_id, account_number=number)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another account of your firm has this number.")
+        return number
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        number = cleaned.get("account_number", "")
+        if number and number[-4:].isdigit():
+            cleaned["number_last4"] = number[-4:]
+        return cleaned
 
 
 def _security_label(security: Security) -> str:
@@ -255,12 +285,135 @@ class BookImportForm(forms.Form):
 
     kind = forms.ChoiceField(label="The file holds", widget=forms.RadioSelect)
     file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 CSV; the first row names the columns.",
-        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
-        error_messages={"required": "Choose a CSV file.", "empty": "The file is empty."},
+        label="CSV or XLSX file",
+        help_text="CSV (UTF-8, or as the mapping says) or XLSX; the first row names the columns.",
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv,.xlsx"}),
+        error_messages={"required": "Choose a file.", "empty": "The file is empty."},
+    )
+    mapping = forms.ModelChoiceField(
+        label="Column mapping",
+        queryset=ImportMapping.objects.none(),
+        required=False,
+        empty_label="The generic layout",
+    )
+    apply = forms.BooleanField(
+        label="Transactions: apply them to the book (lots and cash)", required=False
     )
 
-    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, kinds: list[tuple[str, str]], firm_id: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+        mappings = ImportMapping.objects.filter(firm_id=firm_id)  # type: ignore[misc]
+        cast(forms.ModelChoiceField, self.fields["mapping"]).queryset = mappings
+
+
+class TransactionForm(forms.Form):
+    """A transaction typed on the account page; ``apply`` moves lots and cash too."""
+
+    kind = forms.ChoiceField(label="Kind", choices=TransactionKind.choices)
+    trade_date = forms.DateField(label="Trade date", widget=forms.DateInput(attrs={"type": "date"}))
+    security = forms.ModelChoiceField(
+        label="Security", queryset=Security.objects.none(), required=False
+    )
+    quantity = forms.DecimalField(
+        label="Shares", max_digits=22, decimal_places=6, min_value=ZERO, required=False
+    )
+    amount = money_field(
+        label="Amount",
+        allow_negative=True,
+        help_text="The effect on cash: negative for buys, withdrawals, fees and reinvestments.",
+    )
+    lot_ids = forms.CharField(
+        label="Lots to sell (optional)",
+        required=False,
+        help_text="A sell relieves first-in, first-out unless you name lots: id:shares, comma "
+        "separated (e.g. 41:10, 42:5).",
+    )
+    description = forms.CharField(label="Description", max_length=200, required=False)
+    apply = forms.BooleanField(
+        label="Apply to the book (move lots and cash)", required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.account = account
+        firm_securities = Security.objects.filter(firm_id=account.household.firm_id)
+        cast(forms.ModelChoiceField, self.fields["security"]).queryset = firm_securities
+
+    def clean_lot_ids(self) -> dict[int, Decimal]:
+        text = self.cleaned_data.get("lot_ids", "").strip()
+        lots: dict[int, Decimal] = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            lot_id, _, shares = part.partition(":")
+            try:
+                lots[int(lot_id)] = Decimal(shares)
+            except (ValueError, ArithmeticError) as bad:
+                raise ValidationError("Write lots as id:shares, e.g. 41:10.") from bad
+        return lots
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["quantity"] = cleaned.get("quantity") or ZERO
+        return cleaned
+
+
+class ImportMappingForm(forms.ModelForm):
+    """A saved mapping: ``columns`` as lines of ``generic_name = File header``."""
+
+    columns_text = forms.CharField(
+        label="Columns",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="One a line: generic name = the file's header (e.g. quantity = Shares).",
+    )
+
+    class Meta:
+        model = ImportMapping
+        fields = (
+            "name",
+            "kind",
+            "date_format",
+            "decimal_separator",
+            "thousands_separator",
+            "negative_parentheses",
+            "amount_sign",
+            "encoding",
+            "delimiter",
+        )
+        help_texts: ClassVar[dict[str, str]] = {
+            "date_format": "A strftime pattern like %m/%d/%Y, or excel for serial day numbers.",
+        }
+
+    def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.firm_id = firm_id
+        self.fields["encoding"].widget = forms.Select(
+            choices=[("utf-8", "UTF-8"), ("latin-1", "Latin-1"), ("cp1252", "Windows-1252")]
+        )
+
+    def clean_columns_text(self) -> dict[str, str]:
+        columns: dict[str, str] = {}
+        for line in self.cleaned_data.get("columns_text", "").splitlines():
+            if not line.strip():
+                continue
+            ours, sep, theirs = line.partition("=")
+            if not sep or not ours.strip() or not theirs.strip():
+                raise ValidationError(f"“{line[:40]}” is not name = header.")
+            columns[ours.strip()] = theirs.strip()
+        return columns
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"]
+        if ImportMapping.objects.filter(firm_id=self.firm_id, name=name).exists():
+            raise ValidationError("Your firm has a mapping of this name.")
+        return name
+
+    def save(self, commit: bool = True) -> ImportMapping:
+        mapping = super().save(commit=False)
+        mapping.firm_id = self.firm_id
+        mapping.columns = self.cleaned_data.get("columns_text") or {}
+        if commit:
+            mapping.save()
+        return mapping

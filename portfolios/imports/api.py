@@ -46,6 +46,7 @@ from portfolios.imports.services import (
     may_import,
     prices_upsert,
 )
+from portfolios.imports.tasks import import_progress_of, import_queue, is_large
 from portfolios.models import PricePoint, Security
 
 
@@ -183,6 +184,22 @@ class BookImportView(APIView):
                     "No such mapping.", field_errors={"mapping": ["No mapping of your firm."]}
                 )
 
+        if is_large(upload.validated_data["file"]):
+            record = import_queue(
+                kind=import_kind.value,
+                user=request.user,
+                upload=upload.validated_data["file"],
+                mapping=mapping,
+                apply=upload.validated_data["apply"],
+                dry_run=upload.validated_data["dry_run"],
+            )
+            body = {
+                "id": record.pk,
+                "status": record.status,
+                "progress": f"/api/v1/imports/{record.pk}/",
+            }
+            return Response(body, status=status.HTTP_202_ACCEPTED)
+
         def run() -> Response:
             report = book_import(
                 kind=import_kind,
@@ -305,6 +322,19 @@ class ImportRecordListView(APIView):
             "created_by"
         )[:200]
         return Response(ImportRecordSerializer(records, many=True).data)
+
+
+class ImportRecordDetailView(APIView):
+    """``GET /api/v1/imports/{id}/``: one import, with its progress while it runs."""
+
+    @extend_schema(operation_id="imports_retrieve", responses=ImportRecordSerializer)
+    def get(self, request: AuthenticatedRequest, pk: int) -> Response:
+        _may_keep_book(request.user)
+        record = ImportRecord.objects.filter(pk=pk, firm_id=_firm_id(request.user)).first()
+        if record is None:
+            raise Http404("No such import.")
+        data = ImportRecordSerializer(record).data
+        return Response({**data, "progress": import_progress_of(record)})
 
 
 class PriceRowSerializer(serializers.Serializer):

@@ -25,7 +25,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
@@ -41,6 +42,9 @@ EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's phantom 1900
 TOTAL_ROW = re.compile(r"^(grand\s+)?totals?\b", re.IGNORECASE)
 XLSX_MAGIC = b"PK\x03\x04"
 EXCEL_DATES = "excel"
+PROGRESS_EVERY = 2000
+# Told the rows read so far, every PROGRESS_EVERY rows (a queued import sets it).
+progress_hook: ContextVar[Callable[[int], None] | None] = ContextVar("progress_hook", default=None)
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,10 @@ def read_table(
             pass
         return table
     kinds = {c.name: c.kind for c in columns}
+    hook = progress_hook.get()
     for number, cells in rows:
+        if hook is not None and number % PROGRESS_EVERY == 0:
+            hook(number)
         if len(table.records) == MAX_ROWS:
             raise FileRefused(f"The file has more than {MAX_ROWS:,} rows; split it into parts.")
         if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):

@@ -52,8 +52,16 @@ from portfolios.imports.checks import (
     price_days_in_book,
     repriced_securities,
 )
-from portfolios.imports.files import Column, FileRefused, Layout, Record, RowError, read_table
-from portfolios.imports.models import ImportMapping, ImportRecord
+from portfolios.imports.files import (
+    Column,
+    FileRefused,
+    Layout,
+    Record,
+    RowError,
+    progress_hook,
+    read_table,
+)
+from portfolios.imports.models import ImportMapping, ImportRecord, ImportStatus
 from portfolios.locks import lock_household
 from portfolios.models import Account, Lot, PricePoint, Security, Transaction
 from portfolios.services import transaction_record
@@ -603,21 +611,67 @@ def book_import(
     today: date | None = None,
     mapping: ImportMapping | None = None,
     apply: bool = False,
+    record: ImportRecord | None = None,
 ) -> ImportReport:
     """Run the import of ``kind`` and keep its record when written.
 
+    ``record``: a queued import's own record, filled in instead of a new one.
     Raises PermissionDenied when the user may not import ``kind``.
     """
     options: dict[str, Any] = {"layout": layout_of(mapping)}
     if kind == ImportKind.TRANSACTIONS:
         options["apply"] = apply
     report = IMPORTERS[kind](user=user, upload=upload, dry_run=dry_run, today=today, **options)
-    if not report.written:
+    if not report.written or record is not None:
         return report
     record = import_record_create(
         kind=kind, user=user, upload=upload, report=report, mapping=mapping, apply=apply
     )
     return dataclasses.replace(report, record_id=record.pk)
+
+
+def import_record_run(*, record_id: int) -> str:
+    """Run a queued import from its stored file; the record ends done or rejected."""
+    from portfolios.imports.tasks import report_progress
+
+    with transaction.atomic():
+        record = ImportRecord.objects.select_for_update().filter(pk=record_id).first()
+        if record is None or record.status != ImportStatus.QUEUED:
+            return "skipped"
+        record.status = ImportStatus.RUNNING
+        record.save(update_fields=["status"])
+    record.file.open("rb")
+    try:
+        content = record.file.read()
+    finally:
+        record.file.close()
+    token = progress_hook.set(lambda rows: report_progress(record_id, rows))
+    try:
+        report = book_import(
+            kind=ImportKind(record.kind),
+            user=record.created_by,
+            upload=content,
+            dry_run=bool(record.summary.get("dry_run")),
+            mapping=record.mapping,
+            apply=record.apply,
+            record=record,
+        )
+    finally:
+        progress_hook.reset(token)
+    record.status = ImportStatus.DONE if report.ok else ImportStatus.REJECTED
+    record.rows_total = max(record.rows_total, report.rows_read)
+    record.rows_done = report.rows_read
+    record.summary = {
+        **summary_json(report),
+        "dry_run": report.dry_run,
+        "errors": [
+            {"row": e.row, "column": e.column, "message": e.message} for e in report.errors[:500]
+        ],
+        "error_count": len(report.errors),
+        "changes": list(report.changes[:500]),
+    }
+    record.save()
+    return record.status
 
 
 def import_record_create(
