@@ -323,7 +323,7 @@ def _header_errors(
         if not name:
             errors.append(RowError(row, None, "A column has no name."))
         elif name not in known:
-            expected = ", ".join(c.name for c in columns)
+            expected = ", ".join(c.name for c in columns if c.example or c.required)
             errors.append(RowError(row, name, f"Unknown column; the columns are {expected}."))
         elif name in seen:
             errors.append(RowError(row, name, "This column appears twice."))

@@ -70,8 +70,8 @@ WRITE_BATCH = 1000
 
 
 class ImportKind(StrEnum):
-    POSITIONS = "positions"
     LOTS = "lots"
+    POSITIONS = "positions"
     TRANSACTIONS = "transactions"
     CASH = "cash"
     PRICES = "prices"
