@@ -344,7 +344,7 @@ def test_clients_may_not_import(world: World) -> None:
 def test_the_templates_match_the_columns() -> None:
     for kind in ImportKind:
         header, example = template_rows(kind)
-        assert header == [c.name for c in COLUMNS[kind]]
+        assert header == [c.name for c in COLUMNS[kind] if c.example]
         assert len(example) == len(header)
     assert template_rows(ImportKind.LOTS)[0] == list(LOT_HEADER)
 
