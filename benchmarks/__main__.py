@@ -20,6 +20,7 @@ BENCHMARKS = {
     "rebalance": "benchmarks.rebalance_bench",
     "drift_scan": "benchmarks.drift_scan",
     "proposal_api": "benchmarks.proposal_api",
+    "positions_import": "benchmarks.import_bench",
 }
 OUTPUT = Path(__file__).resolve().parent / "results.json"
 

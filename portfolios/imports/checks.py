@@ -93,7 +93,14 @@ class _Row:
             return None
         found = securities.get(symbol.upper())
         if found is None:
-            self.error("symbol", f"Unknown symbol “{symbol[:20]}”: no security of your firm.")
+            self.errors.append(
+                RowError(
+                    self.record.row,
+                    "symbol",
+                    f"Unknown symbol “{symbol[:20]}”: no security of your firm.",
+                    value=symbol.upper()[:20],
+                )
+            )
         return found
 
 

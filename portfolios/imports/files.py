@@ -82,6 +82,7 @@ class RowError:
     row: int | None
     column: str | None
     message: str
+    value: str = ""  # the cell's text, when the page may offer a fix (an unknown symbol)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -63,7 +63,7 @@ from portfolios.imports.files import (
 )
 from portfolios.imports.models import ImportMapping, ImportRecord, ImportStatus
 from portfolios.locks import lock_household
-from portfolios.models import Account, Lot, PricePoint, Security, Transaction
+from portfolios.models import Account, AssetClass, Lot, PricePoint, Security, Transaction
 from portfolios.services import transaction_record
 
 WRITE_BATCH = 1000
@@ -228,6 +228,12 @@ class ImportReport:
     changes: tuple[dict[str, str], ...] = ()  # what reconciliation adds, changes or closes
     errors: tuple[RowError, ...] = ()
     record_id: int | None = None
+    securities_created: tuple[str, ...] = ()
+
+    @property
+    def unknown_symbols(self) -> list[str]:
+        """Symbols the file names that the firm has no security for (offered for creation)."""
+        return sorted({e.value for e in self.errors if e.column == "symbol" and e.value})
 
     @property
     def ok(self) -> bool:
@@ -612,22 +618,68 @@ def book_import(
     mapping: ImportMapping | None = None,
     apply: bool = False,
     record: ImportRecord | None = None,
+    new_securities: Mapping[str, NewSecurity] | None = None,
 ) -> ImportReport:
     """Run the import of ``kind`` and keep its record when written.
 
     ``record``: a queued import's own record, filled in instead of a new one.
+    ``new_securities``: symbols the file names that the firm lacks, created (with
+    their class and substitute group) in the same step; kept only if the import is.
     Raises PermissionDenied when the user may not import ``kind``.
     """
     options: dict[str, Any] = {"layout": layout_of(mapping)}
     if kind == ImportKind.TRANSACTIONS:
         options["apply"] = apply
+    savepoint = transaction.savepoint()
+    created = securities_create(user=user, new=new_securities or {})
     report = IMPORTERS[kind](user=user, upload=upload, dry_run=dry_run, today=today, **options)
-    if not report.written or record is not None:
+    report = dataclasses.replace(report, securities_created=tuple(created))
+    if not report.written:
+        transaction.savepoint_rollback(savepoint)  # a check or a refusal creates nothing
+        return report
+    transaction.savepoint_commit(savepoint)
+    if record is not None:
         return report
     record = import_record_create(
         kind=kind, user=user, upload=upload, report=report, mapping=mapping, apply=apply
     )
     return dataclasses.replace(report, record_id=record.pk)
+
+
+@dataclass(frozen=True)
+class NewSecurity:
+    """A security to create for an unknown symbol: its class and substitute group."""
+
+    asset_class: AssetClass
+    substitute_group: str
+    name: str = ""
+
+
+def securities_create(*, user: Any, new: Mapping[str, NewSecurity]) -> list[str]:
+    """Create the firm's securities for unknown symbols (admins and operations only)."""
+    if not new:
+        return []
+    if not can_edit_securities(user):
+        raise PermissionDenied("Only admins and operations create securities.")
+    firm_id = firm_id_of(user)
+    existing = set(
+        Security.objects.filter(firm_id=firm_id, symbol__in=list(new)).values_list(  # type: ignore[misc]
+            "symbol", flat=True
+        )
+    )
+    rows = [
+        Security(
+            firm_id=firm_id,
+            symbol=symbol,
+            name=spec.name or symbol,
+            asset_class=spec.asset_class,
+            substitute_group=spec.substitute_group or symbol.lower(),
+        )
+        for symbol, spec in sorted(new.items())
+        if symbol not in existing and spec.asset_class.firm_id == firm_id
+    ]
+    Security.objects.bulk_create(rows)
+    return [s.symbol for s in rows]
 
 
 def import_record_run(*, record_id: int) -> str:

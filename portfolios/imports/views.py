@@ -21,7 +21,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from advisory.http import AuthenticatedHttpRequest
-from portfolios.access import Capability, firm_id_of, has_capability, household_for
+from portfolios.access import (
+    Capability,
+    can_edit_securities,
+    firm_id_of,
+    has_capability,
+    household_for,
+)
 from portfolios.forms import BookImportForm, ImportMappingForm
 from portfolios.imports.exports import EXPORTS, FORMATS, export_file, export_table
 from portfolios.imports.files import MAX_FILE_BYTES, MAX_ROWS
@@ -32,12 +38,14 @@ from portfolios.imports.services import (
     NOTES,
     ImportKind,
     ImportReport,
+    NewSecurity,
     book_import,
     import_kinds_for,
     may_import,
     template_rows,
 )
 from portfolios.imports.tasks import import_progress_of, import_queue, is_large
+from portfolios.models import AssetClass
 from portfolios.views import CONFLICT_MESSAGE
 
 ERRORS_SHOWN = 500
@@ -88,6 +96,7 @@ def book_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
                 dry_run=dry_run,
                 mapping=form.cleaned_data["mapping"],
                 apply=form.cleaned_data["apply"],
+                new_securities=_new_securities(request),
             )
         except IntegrityError:
             form.add_error(None, CONFLICT_MESSAGE)
@@ -105,10 +114,27 @@ def book_import_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "selected": selected,
         "formats": [(k, COLUMNS[k], NOTES[k]) for k in kinds],
         "max_megabytes": MAX_FILE_BYTES // 2**20,
+        "may_create_securities": can_edit_securities(request.user),
+        "asset_classes": AssetClass.objects.filter(firm_id=firm_id_of(request.user)),  # type: ignore[misc]
         "max_rows": f"{MAX_ROWS:,}",
     }
     status = 400 if request.method == "POST" and refused else 200
     return render(request, "portfolios/imports.html", context, status=status)
+
+
+def _new_securities(request: AuthenticatedHttpRequest) -> dict[str, NewSecurity]:
+    """The unknown symbols the user chose to create: ``new_symbol`` with its class and group."""
+    if not can_edit_securities(request.user):
+        return {}
+    classes = {c.code: c for c in AssetClass.objects.filter(firm_id=firm_id_of(request.user))}  # type: ignore[misc]
+    chosen: dict[str, NewSecurity] = {}
+    for symbol in request.POST.getlist("new_symbol"):
+        symbol = symbol.strip().upper()[:20]
+        asset_class = classes.get(request.POST.get(f"new_class_{symbol}", ""))
+        if symbol and asset_class is not None:
+            group = request.POST.get(f"new_group_{symbol}", "").strip()[:60]
+            chosen[symbol] = NewSecurity(asset_class, group or symbol.lower())
+    return chosen
 
 
 @login_required

@@ -5,14 +5,16 @@ from __future__ import annotations
 import io
 from datetime import date
 from decimal import Decimal as D
+from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook
 
 from portfolios.imports.checks import UNKNOWN_NUMBER
 from portfolios.imports.models import ImportMapping, ImportRecord
-from portfolios.imports.services import ImportKind, book_import
-from portfolios.models import Account, Lot
+from portfolios.imports.services import ImportKind, NewSecurity, book_import
+from portfolios.models import Account, Lot, Security
 from tests.conftest import World
 from tests.factories import AccountFactory
 
@@ -281,3 +283,67 @@ def test_cash_differences(numbered: World) -> None:
     assert (report.updated, report.unchanged) == (1, 1)
     assert report.changes[0]["difference"] == "200.50"
     assert Account.objects.get(account_number="88012345").cash == D("5200.50")
+
+
+def test_unknown_securities_are_offered_and_created_in_the_same_step(numbered: World) -> None:
+    data = (HEADER + "88012345,NEWCO,10,100.00,2024-01-02\n").encode()
+    refused = run(numbered, data)
+    assert refused.unknown_symbols == ["NEWCO"]
+    offer = {"NEWCO": NewSecurity(numbered.classes["us_equity"], "newco-group")}
+    checked = book_import(
+        kind=ImportKind.POSITIONS,
+        user=numbered.user("operations"),
+        upload=data,
+        dry_run=True,
+        today=TODAY,
+        new_securities=offer,
+    )
+    assert checked.ok
+    assert checked.securities_created == ("NEWCO",)
+    assert not Security.objects.filter(symbol="NEWCO").exists()  # a check creates nothing
+    done = book_import(
+        kind=ImportKind.POSITIONS,
+        user=numbered.user("operations"),
+        upload=data,
+        today=TODAY,
+        new_securities=offer,
+    )
+    assert done.written
+    created = Security.objects.get(firm=numbered.firm, symbol="NEWCO")
+    assert (created.asset_class, created.substitute_group) == (
+        numbered.classes["us_equity"],
+        "newco-group",
+    )
+    with pytest.raises(PermissionDenied):
+        book_import(
+            kind=ImportKind.POSITIONS,
+            user=numbered.user("owner"),
+            upload=data,
+            today=TODAY,
+            new_securities={"OTHER": NewSecurity(numbered.classes["us_equity"], "x")},
+        )
+
+
+def test_the_import_page_offers_the_unknown_symbols(numbered: World, client_as: Any) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = (HEADER + "88012345,NEWCO,10,100.00,2024-01-02\n").encode()
+    web = client_as("operations")
+    page = web.post(
+        "/imports/",
+        {"kind": "positions", "action": "check", "file": SimpleUploadedFile("p.csv", data)},
+    )
+    assert 'name="new_symbol" value="NEWCO"' in page.content.decode()
+    done = web.post(
+        "/imports/",
+        {
+            "kind": "positions",
+            "action": "import",
+            "file": SimpleUploadedFile("p.csv", data),
+            "new_symbol": "NEWCO",
+            "new_class_NEWCO": "us_equity",
+            "new_group_NEWCO": "newco",
+        },
+    )
+    assert done.status_code == 302
+    assert Lot.objects.filter(security__symbol="NEWCO", quantity=10).exists()
