@@ -127,7 +127,7 @@ def report_json(report: ImportReport) -> dict[str, Any]:
 
 def rejection(report: ImportReport) -> ImportRejected:
     """The report's errors in the one error format: ``file`` or ``rows``."""
-    if report.file_errors and not report.row_errors:
+    if report.file_errors:
         return ImportRejected(report.file_errors[0], field_errors={"file": report.file_errors})
     rows = [{"row": e.row, "column": e.column, "message": e.message} for e in report.row_errors]
     return ImportRejected(report.summary(), field_errors={"rows": rows})
@@ -148,10 +148,14 @@ class BookImportView(APIView):
                 OpenApiParameter.PATH,
                 enum=[k.value for k in ImportKind],
                 description=(
-                    "lots (account, symbol, quantity, cost_basis, acquired_on); transactions "
-                    "(account, symbol, kind, trade_date, quantity, amount, realized_gain, "
-                    "description; history only, lots and cash are not changed); prices "
-                    "(symbol, date, price; upserted, admins and operations only)."
+                    "positions (account_number, symbol, quantity, cost_basis, acquired_on; "
+                    "reconciled: added, changed, closed, unchanged); lots (account, symbol, "
+                    "quantity, cost_basis, acquired_on); transactions (account or "
+                    "account_number, symbol, kind, trade_date, quantity, amount, "
+                    "realized_gain, description; history, or with apply they move lots and "
+                    "cash); cash (account_number, date, cash); prices (symbol, date, price; "
+                    "upserted, admins and operations only). CSV or XLSX; a saved mapping "
+                    "reads other layouts."
                 ),
             ),
             IDEMPOTENCY_KEY_PARAMETER,

@@ -229,6 +229,7 @@ class ImportReport:
     errors: tuple[RowError, ...] = ()
     record_id: int | None = None
     securities_created: tuple[str, ...] = ()
+    file_refused: bool = False  # the file could not be read at all (its one error says why)
 
     @property
     def unknown_symbols(self) -> list[str]:
@@ -245,11 +246,11 @@ class ImportReport:
 
     @property
     def file_errors(self) -> list[str]:
-        return [e.message for e in self.errors if e.row is None]
+        return [e.message for e in self.errors if e.row is None or self.file_refused]
 
     @property
     def row_errors(self) -> list[RowError]:
-        return [e for e in self.errors if e.row is not None]
+        return [] if self.file_refused else [e for e in self.errors if e.row is not None]
 
     def summary(self) -> str:
         if not self.ok:
@@ -785,7 +786,8 @@ def _read(
     try:
         table = read_table(upload, COLUMNS[kind], layout, filename=str(filename))
     except FileRefused as refused:
-        return _with(report, [RowError(refused.row, None, refused.message)]), []
+        refusal = RowError(refused.row, None, refused.message)
+        return dataclasses.replace(_with(report, [refusal]), file_refused=True), []
     if kind == ImportKind.TRANSACTIONS and not table.errors and table.records:
         cells = table.records[0].cells
         if "account" not in cells and "account_number" not in cells:
