@@ -227,6 +227,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"ImportKindEnum": "portfolios.imports.models.ImportKindChoice"},
 }
 API_TOKEN_DEFAULT_EXPIRY = timedelta(days=int(os.environ.get("API_TOKEN_EXPIRY_DAYS", "365")))
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, path, re_path
 from rest_framework.routers import SimpleRouter
 
 from portfolios import api
@@ -24,9 +24,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("imports/<str:kind>/", import_api.BookImportView.as_view(), name="api-import"),
     path("prices/", import_api.BulkPricesView.as_view(), name="api-prices-bulk"),
-    *(
-        path(f"exports/{kind}/", import_api.ExportView.as_view(), {"kind": kind})
-        for kind in ("households", "accounts", "lots", "transactions", "realized-gains")
+    re_path(
+        r"^exports/(?P<kind>households|accounts|lots|transactions|realized-gains)/$",
+        import_api.ExportView.as_view(),
+        name="api-export",
     ),
     path(
         "households/<str:pk>/realized-gains/",

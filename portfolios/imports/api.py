@@ -38,6 +38,7 @@ from portfolios.imports.exports import EXPORTS, FORMATS, Table, export_file, exp
 from portfolios.imports.files import MAX_FILE_BYTES, MAX_ROWS
 from portfolios.imports.gains import realized_gains
 from portfolios.imports.models import ImportMapping, ImportRecord
+from portfolios.imports.progress import import_progress_of
 from portfolios.imports.services import (
     COLUMNS,
     ImportKind,
@@ -46,7 +47,7 @@ from portfolios.imports.services import (
     may_import,
     prices_upsert,
 )
-from portfolios.imports.tasks import import_progress_of, import_queue, is_large
+from portfolios.imports.tasks import import_queue, is_large
 from portfolios.models import PricePoint, Security
 
 
@@ -278,10 +279,13 @@ class ImportMappingViewSet(
     """The firm's saved column mappings (staff who keep the book)."""
 
     serializer_class = ImportMappingSerializer
+    queryset = ImportMapping.objects.none()  # the schema's model; get_queryset scopes it
     request: AuthenticatedRequest
     http_method_names = ("get", "post", "patch", "head", "options")
 
     def get_queryset(self) -> QuerySet[ImportMapping]:
+        if getattr(self, "swagger_fake_view", False):
+            return ImportMapping.objects.none()
         _may_keep_book(self.request.user)
         return ImportMapping.objects.filter(firm_id=_firm_id(self.request.user))
 
@@ -355,7 +359,11 @@ class BulkPricesSerializer(serializers.Serializer):
 class BulkPricesView(APIView):
     """``POST /api/v1/prices/``: many daily closes, upserted per security and date."""
 
-    @extend_schema(operation_id="prices_bulk", request=BulkPricesSerializer)
+    @extend_schema(
+        operation_id="prices_bulk",
+        request=BulkPricesSerializer,
+        responses={200: OpenApiTypes.OBJECT, 400: ImportRejectedSerializer},
+    )
     def post(self, request: AuthenticatedRequest) -> Response:
         if not can_edit_securities(request.user):
             raise PermissionDenied("Admins and operations keep prices.")
@@ -388,7 +396,11 @@ class BulkPricesView(APIView):
 class RealizedGainsView(APIView):
     """``GET /api/v1/households/{id}/realized-gains/?year=YYYY``: each sale line and totals."""
 
-    @extend_schema(operation_id="households_realized_gains")
+    @extend_schema(
+        operation_id="households_realized_gains",
+        parameters=[OpenApiParameter("year", OpenApiTypes.INT, OpenApiParameter.QUERY)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def get(self, request: AuthenticatedRequest, pk: str) -> Response:
         household = household_for(request.user, pk)
         try:
@@ -451,7 +463,16 @@ class ExportView(APIView):
 
     renderer_classes = (CSVFileRenderer, XLSXFileRenderer, JSONRenderer)
 
-    @extend_schema(operation_id="exports_retrieve", responses={200: OpenApiTypes.BINARY})
+    @extend_schema(
+        operation_id="exports_retrieve",
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(EXPORTS)),
+            OpenApiParameter("format", OpenApiTypes.STR, enum=["csv", "xlsx"]),
+            OpenApiParameter("household", OpenApiTypes.INT),
+            OpenApiParameter("year", OpenApiTypes.INT),
+        ],
+        responses={200: OpenApiTypes.BINARY},
+    )
     def get(self, request: AuthenticatedRequest, kind: str) -> Response:
         if kind not in EXPORTS:
             raise Http404("No such export.")

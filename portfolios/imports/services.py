@@ -62,6 +62,7 @@ from portfolios.imports.files import (
     read_table,
 )
 from portfolios.imports.models import ImportMapping, ImportRecord, ImportStatus
+from portfolios.imports.progress import report_progress
 from portfolios.locks import lock_household
 from portfolios.models import Account, AssetClass, Lot, PricePoint, Security, Transaction
 from portfolios.services import transaction_record
@@ -685,8 +686,6 @@ def securities_create(*, user: Any, new: Mapping[str, NewSecurity]) -> list[str]
 
 def import_record_run(*, record_id: int) -> str:
     """Run a queued import from its stored file; the record ends done or rejected."""
-    from portfolios.imports.tasks import report_progress
-
     with transaction.atomic():
         record = ImportRecord.objects.select_for_update().filter(pk=record_id).first()
         if record is None or record.status != ImportStatus.QUEUED:

@@ -5,7 +5,7 @@ is not read in the request: :func:`import_queue` keeps it as an ``ImportRecord``
 (``queued``) and queues :func:`import_run` on commit; the page polls
 ``/imports/runs/<id>/`` with htmx and the API answers 202 with the id to poll at
 ``/api/v1/imports/<id>/``. The worker publishes rows read so far in the cache
-(``import-progress-<id>``), which a request can read while the import's own
+(``portfolios.imports.progress``), which a request can read while the import's own
 transaction is still open.
 """
 
@@ -16,15 +16,12 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from portfolios.access import firm_id_of
 from portfolios.imports.files import XLSX_MAGIC
 from portfolios.imports.models import ImportMapping, ImportRecord, ImportStatus
-
-PROGRESS_KEY = "import-progress-{}"
 
 
 def is_large(upload: Any) -> bool:
@@ -71,20 +68,6 @@ def import_queue(
     record.save()
     transaction.on_commit(lambda: import_run.delay(record.pk))
     return record
-
-
-def report_progress(record_id: int, rows: int) -> None:
-    cache.set(PROGRESS_KEY.format(record_id), rows, timeout=24 * 3600)
-
-
-def import_progress_of(record: ImportRecord) -> int:
-    """Percent done: 100 when finished, else rows read so far of the rows estimated."""
-    if record.status in (ImportStatus.DONE, ImportStatus.REJECTED):
-        return 100
-    rows = cache.get(PROGRESS_KEY.format(record.pk)) or 0
-    if not record.rows_total:
-        return 0
-    return min(99, 100 * int(rows) // record.rows_total)
 
 
 @shared_task(name="portfolios.import_run", acks_late=True)

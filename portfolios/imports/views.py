@@ -28,11 +28,12 @@ from portfolios.access import (
     has_capability,
     household_for,
 )
-from portfolios.forms import BookImportForm, ImportMappingForm
 from portfolios.imports.exports import EXPORTS, FORMATS, export_file, export_table
 from portfolios.imports.files import MAX_FILE_BYTES, MAX_ROWS
+from portfolios.imports.forms import BookImportForm, ImportMappingForm
 from portfolios.imports.gains import realized_gains, tax_year_close
 from portfolios.imports.models import ImportMapping, ImportRecord
+from portfolios.imports.progress import import_progress_of
 from portfolios.imports.services import (
     COLUMNS,
     NOTES,
@@ -44,7 +45,7 @@ from portfolios.imports.services import (
     may_import,
     template_rows,
 )
-from portfolios.imports.tasks import import_progress_of, import_queue, is_large
+from portfolios.imports.tasks import import_queue, is_large
 from portfolios.models import AssetClass
 from portfolios.views import CONFLICT_MESSAGE
 
