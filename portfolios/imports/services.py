@@ -375,7 +375,7 @@ def transactions_import(
     rows, _ = check_transactions(records, user=user, today=today or timezone.localdate())
     numbered = sorted(zip(records, rows, strict=True), key=lambda p: (p[1].trade_date, p[0].row))
     with transaction.atomic():
-        sid = transaction.savepoint()
+        sid = transaction.savepoint_create()
         errors: list[RowError] = []
         for record, row in numbered:
             try:
@@ -632,7 +632,7 @@ def book_import(
     options: dict[str, Any] = {"layout": layout_of(mapping)}
     if kind == ImportKind.TRANSACTIONS:
         options["apply"] = apply
-    savepoint = transaction.savepoint()
+    savepoint = transaction.savepoint_create()
     created = securities_create(user=user, new=new_securities or {})
     report = IMPORTERS[kind](user=user, upload=upload, dry_run=dry_run, today=today, **options)
     report = dataclasses.replace(report, securities_created=tuple(created))
