@@ -22,6 +22,7 @@ BENCHMARKS = {
     "proposal_api": "benchmarks.proposal_api",
     "reviews": "benchmarks.review_bench",
     "rebalance_runs": "benchmarks.rebalance_runs",
+    "positions_import": "benchmarks.import_bench",
 }
 OUTPUT = Path(__file__).resolve().parent / "results.json"
 

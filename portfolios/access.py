@@ -127,3 +127,13 @@ def can_release_orders(user: User) -> bool:
     if membership.role in (Role.OPERATIONS, Role.ADMIN):
         return True
     return membership.role == Role.ADVISOR and membership.firm.advisors_release_orders
+
+
+def may_see_account_numbers(user: User | None) -> bool:
+    """Full account numbers: to the roles that release orders (docs/API.md); masked to others."""
+    return user is not None and can_release_orders(user)
+
+
+def mask_account_number(number: str) -> str:
+    """``88012345`` -> ``****2345`` (ASCII, as custodians' tools expect); empty stays empty."""
+    return f"****{number[-4:]}" if number else ""

@@ -18,11 +18,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from advisory.api_errors import DomainError
 from advisory.engine.lots import days_to_long_term, is_long_term, long_term_date
 from advisory.http import AuthenticatedHttpRequest
 from portfolios.access import Capability, has_capability, household_for
-from portfolios.forms import AccountForm, LotForm, PersonForm
+from portfolios.forms import AccountForm, LotForm, PersonForm, TransactionForm
 from portfolios.models import Account, Lot, Person, Transaction
+from portfolios.services import transaction_record
 from portfolios.snapshots import HoldingRow, household_summary
 from portfolios.views import (
     confirm_delete,
@@ -312,4 +314,42 @@ def lot_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         ),
         consequences=["Transactions already recorded are kept.", "This cannot be undone."],
         cancel_url=reverse("lot_detail", args=[lot.pk]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def transaction_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Record a transaction on the account page (staff who keep the book; never clients)."""
+    account = _account_for(request, pk, write=True)
+    form = TransactionForm(request.POST or None, account=account, initial={"apply": True})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            transaction_record(
+                account=account,
+                kind=data["kind"],
+                trade_date=data["trade_date"],
+                security=data["security"],
+                quantity=data["quantity"],
+                amount=data["amount"],
+                description=data["description"],
+                apply=data["apply"],
+                lots=data["lot_ids"] or None,
+            )
+        except DomainError as refused:
+            for field, message in refused.field_errors.items():
+                form.add_error(field if field in form.fields else None, str(message))
+            if not refused.field_errors:
+                form.add_error(None, refused.message)
+        else:
+            messages.success(request, "Transaction recorded.")
+            return redirect("account_detail", pk=account.pk)
+    return form_page(
+        request,
+        form,
+        title=f"Record a transaction in {account.name}",
+        cancel_url=reverse("account_detail", args=[account.pk]),
+        household=account.household,
+        account=account,
     )

@@ -17,7 +17,15 @@ from django.core.exceptions import ValidationError
 from advisory.engine.money import HUNDRED, ZERO
 from advisory.models import Role, User
 from advisory.validators import MAX_MONEY, MAX_SHARES
-from portfolios.models import Account, AssetClass, Household, Lot, Person, Security
+from portfolios.models import (
+    Account,
+    AssetClass,
+    Household,
+    Lot,
+    Person,
+    Security,
+    TransactionKind,
+)
 
 
 def money_field(*, label: str, allow_negative: bool = False, **kwargs: Any) -> forms.DecimalField:
@@ -175,6 +183,7 @@ class AccountForm(forms.ModelForm):
             "account_type",
             "owner",
             "custodian",
+            "account_number",
             "number_last4",
             "cash",
             "cash_reserve",
@@ -201,6 +210,10 @@ class AccountForm(forms.ModelForm):
         owner.empty_label = "Joint / no single owner"
         menu = cast(forms.ModelMultipleChoiceField, self.fields["allowed_asset_classes"])
         menu.queryset = AssetClass.objects.filter(firm_id=household.firm_id)
+        self.firm_id = household.firm_id
+        if self.instance.pk and self.instance.account_number:
+            self.fields["account_number"].widget.attrs["placeholder"] = "(kept; type to replace)"
+            self.initial["account_number"] = ""
 
     def clean_number_last4(self) -> str:
         digits: str = self.cleaned_data.get("number_last4", "").strip()
@@ -219,6 +232,22 @@ class AccountForm(forms.ModelForm):
         if value is not None and value < 0:
             raise ValidationError("A balance is not negative.")
         return value
+
+    def clean_account_number(self) -> str:
+        number: str = self.cleaned_data.get("account_number", "").strip()
+        if not number:
+            return self.instance.account_number if self.instance.pk else ""
+        taken = Account.objects.filter(household__firm_id=self.firm_id, account_number=number)
+        if taken.exclude(pk=self.instance.pk).exists():
+            raise ValidationError("Another account of your firm has this number.")
+        return number
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        number = cleaned.get("account_number", "")
+        if number and number[-4:].isdigit():
+            cleaned["number_last4"] = number[-4:]
+        return cleaned
 
 
 def _security_label(security: Security) -> str:
@@ -267,17 +296,51 @@ class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=100, label="Search households")
 
 
-class BookImportForm(forms.Form):
-    """The import page: what the file holds and the file. The buttons say check or import."""
+class TransactionForm(forms.Form):
+    """A transaction typed on the account page; ``apply`` moves lots and cash too."""
 
-    kind = forms.ChoiceField(label="The file holds", widget=forms.RadioSelect)
-    file = forms.FileField(
-        label="CSV file",
-        help_text="UTF-8 CSV; the first row names the columns.",
-        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
-        error_messages={"required": "Choose a CSV file.", "empty": "The file is empty."},
+    kind = forms.ChoiceField(label="Kind", choices=TransactionKind.choices)
+    trade_date = forms.DateField(label="Trade date", widget=forms.DateInput(attrs={"type": "date"}))
+    security = forms.ModelChoiceField(
+        label="Security", queryset=Security.objects.none(), required=False
+    )
+    quantity = forms.DecimalField(
+        label="Shares", max_digits=22, decimal_places=6, min_value=ZERO, required=False
+    )
+    amount = money_field(
+        label="Amount",
+        allow_negative=True,
+        help_text="The effect on cash: negative for buys, withdrawals, fees and reinvestments.",
+    )
+    lot_ids = forms.CharField(
+        label="Lots to sell (optional)",
+        required=False,
+        help_text="A sell relieves first-in, first-out unless you name lots: id:shares, comma "
+        "separated (e.g. 41:10, 42:5).",
+    )
+    description = forms.CharField(label="Description", max_length=200, required=False)
+    apply = forms.BooleanField(
+        label="Apply to the book (move lots and cash)", required=False, initial=True
     )
 
-    def __init__(self, *args: Any, kinds: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, account: Account, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["kind"]).choices = kinds
+        self.account = account
+        firm_securities = Security.objects.filter(firm_id=account.household.firm_id)
+        cast(forms.ModelChoiceField, self.fields["security"]).queryset = firm_securities
+
+    def clean_lot_ids(self) -> dict[int, Decimal]:
+        text = self.cleaned_data.get("lot_ids", "").strip()
+        lots: dict[int, Decimal] = {}
+        for part in filter(None, (p.strip() for p in text.split(","))):
+            lot_id, _, shares = part.partition(":")
+            try:
+                lots[int(lot_id)] = Decimal(shares)
+            except (ValueError, ArithmeticError) as bad:
+                raise ValidationError("Write lots as id:shares, e.g. 41:10.") from bad
+        return lots
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["quantity"] = cleaned.get("quantity") or ZERO
+        return cleaned

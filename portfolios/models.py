@@ -7,6 +7,7 @@ the account's firm) are enforced by triggers created in migrations.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import ClassVar
 
@@ -266,14 +267,16 @@ class Account(models.Model):
     name = models.CharField(max_length=200, validators=PLAIN)
     account_type = models.CharField(max_length=20, choices=AccountType.choices)
     custodian = models.CharField(max_length=100, blank=True, validators=PLAIN)
+    number_last4 = models.CharField(
+        "account number (last 4)", max_length=4, blank=True, help_text="Only the last 4 digits."
+    )
     account_number = models.CharField(
         max_length=34,
         blank=True,
+        db_index=True,
         help_text="The custodian's full account number: only the order file and the roles "
-        "that release orders see it; everyone else sees the last four digits.",
-    )
-    number_last4 = models.CharField(
-        "account number (last 4)", max_length=4, blank=True, help_text="Only the last 4 digits."
+        "that release orders see it; everyone else sees the last four digits. Unique within "
+        "the firm.",
     )
     cash = money(default=ZERO)
     cash_reserve = money(default=ZERO)
@@ -386,6 +389,18 @@ class Lot(models.Model):
     quantity = quantity()
     cost_basis = money(help_text="Total cost basis of the lot")
     acquired_on = models.DateField(validators=[validate_past_date])
+    wash_adjustment = money(
+        default=ZERO, help_text="Disallowed wash-sale loss added to the basis (in cost_basis)"
+    )
+    holding_from = models.DateField(
+        null=True, blank=True, help_text="Holding period start carried over by a wash sale"
+    )
+    replacing_quantity = models.DecimalField(
+        max_digits=22,
+        decimal_places=6,
+        default=ZERO,
+        help_text="Shares already matched as a wash-sale replacement",
+    )
 
     class Meta:
         ordering = ("account", "security", "acquired_on", "id")
@@ -399,6 +414,11 @@ class Lot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} {self.security_id} @ {self.acquired_on}"
+
+    @property
+    def holding_start(self) -> date:
+        """When the holding period starts: a wash sale's carried-over date, else acquisition."""
+        return self.holding_from or self.acquired_on
 
 
 @tracked("account__household__firm")
@@ -420,6 +440,13 @@ class Transaction(models.Model):
     amount = money(default=ZERO)
     realized_gain = money(null=True, blank=True)
     description = models.CharField(max_length=200, blank=True, validators=PLAIN)
+    cost_basis = money(null=True, blank=True, help_text="A sell: basis of the lots relieved")
+    wash_disallowed = money(
+        default=ZERO, help_text="A sell: loss disallowed by a wash sale (code W)"
+    )
+    applied_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it moved the book (lots and cash); None: history"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -441,3 +468,45 @@ class Transaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.trade_date} {self.kind} {self.amount}"
+
+
+class SaleLot(models.Model):
+    """One lot's part of a sale: a line of the realised-gains report (Form 8949)."""
+
+    transaction = models.ForeignKey(Transaction, on_delete=models.CASCADE, related_name="sale_lots")
+    lot = models.ForeignKey(
+        Lot, on_delete=models.SET_NULL, null=True, blank=True, related_name="sale_lots"
+    )
+    quantity = quantity()
+    acquired_on = models.DateField(help_text="Holding period start of the shares sold")
+    proceeds = money()
+    cost_basis = money()
+    wash_disallowed = money(default=ZERO, help_text="Loss disallowed by a wash sale (code W)")
+    washed_quantity = models.DecimalField(
+        max_digits=22, decimal_places=6, default=ZERO, help_text="Shares matched to a replacement"
+    )
+    term = models.CharField(max_length=5, choices=[("short", "Short"), ("long", "Long")])
+
+    class Meta:
+        ordering = ("transaction", "acquired_on", "id")
+        constraints: ClassVar = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="sale_lot_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(wash_disallowed__gte=0), name="sale_lot_wash_non_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} sold {self.transaction_id}"
+
+    @property
+    def adjustment_code(self) -> str:
+        return "W" if self.wash_disallowed else ""
+
+    @property
+    def gain(self) -> Decimal:
+        """Reported gain: proceeds less basis, plus the disallowed loss."""
+        return self.proceeds - self.cost_basis + self.wash_disallowed
+
+
+from portfolios.imports.models import ImportMapping, ImportRecord  # noqa: E402,F401

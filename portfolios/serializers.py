@@ -8,6 +8,7 @@ cannot see answers "does not exist", exactly like an id that does not exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
@@ -18,7 +19,13 @@ from rest_framework import serializers
 from advisory.engine.money import HUNDRED, ONE, ZERO
 from advisory.engine.types import TaxTreatment
 from advisory.models import Role, User
-from portfolios.access import firm_id_of, households_for, role_of
+from portfolios.access import (
+    firm_id_of,
+    households_for,
+    mask_account_number,
+    may_see_account_numbers,
+    role_of,
+)
 from portfolios.models import (
     Account,
     AssetClass,
@@ -325,6 +332,7 @@ class AccountSerializer(BookSerializer):
             "custodian",
             "number_last4",
             "masked_number",
+            "account_number",
             "cash",
             "cash_reserve",
             "prior_year_end_value",
@@ -339,7 +347,25 @@ class AccountSerializer(BookSerializer):
             "prior_year_end_value": {**NON_NEGATIVE, "required": False},
             "prior_year_end_date": {"required": False},
             "number_last4": {"help_text": "Only the last 4 digits of the account number."},
+            "account_number": {
+                "help_text": "The full number, written in full; read back masked (****2345) "
+                "except by those who release orders."
+            },
         }
+
+    def validate_account_number(self, number: str) -> str:
+        number = number.strip()
+        if number and not re.fullmatch(r"[A-Za-z0-9-]{4,34}", number):
+            raise serializers.ValidationError("4 to 34 letters, digits or dashes.")
+        return number
+
+    def to_representation(self, instance: Account) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if data.get("account_number") and not may_see_account_numbers(user):
+            data["account_number"] = mask_account_number(instance.account_number)
+        return data
 
     def validate_number_last4(self, digits: str) -> str:
         if digits and not (digits.isascii() and digits.isdigit()):
@@ -359,6 +385,19 @@ class AccountSerializer(BookSerializer):
             raise serializers.ValidationError(
                 {"prior_year_end_date": ["The custodian's balance is for a 31 December."]}
             )
+
+        number = attrs.get("account_number")
+        if number and household is not None:
+            taken = Account.objects.filter(
+                household__firm_id=household.firm_id, account_number=number
+            )
+            if self.instance is not None:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise serializers.ValidationError(
+                    {"account_number": ["Another account of your firm has this number."]}
+                )
+            attrs["number_last4"] = number[-4:] if number[-4:].isdigit() else ""
         return attrs
 
 

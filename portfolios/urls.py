@@ -22,9 +22,28 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("accounts/<int:pk>/edit/", book_views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/delete/", book_views.account_delete, name="account_delete"),
     path("accounts/<int:pk>/lots/new/", book_views.lot_create, name="lot_create"),
+    path(
+        "accounts/<int:pk>/transactions/new/",
+        book_views.transaction_create,
+        name="transaction_create",
+    ),
     path("lots/<int:pk>/", book_views.lot_detail, name="lot_detail"),
     path("lots/<int:pk>/edit/", book_views.lot_edit, name="lot_edit"),
     path("lots/<int:pk>/delete/", book_views.lot_delete, name="lot_delete"),
     path("imports/", import_views.book_import_page, name="book_import"),
+    path("imports/history/", import_views.import_history, name="import_history"),
+    path("imports/mappings/", import_views.mapping_page, name="import_mappings"),
+    path("imports/runs/<int:pk>/", import_views.import_progress, name="import_progress"),
+    path("exports/", import_views.exports_page, name="exports"),
+    path(
+        "households/<int:pk>/realized-gains/",
+        import_views.realized_gains_page,
+        name="realized_gains",
+    ),
+    path(
+        "households/<int:pk>/realized-gains.pdf",
+        import_views.realized_gains_pdf,
+        name="realized_gains_pdf",
+    ),
     path("imports/<str:kind>/template.csv", import_views.import_template, name="import_template"),
 ]

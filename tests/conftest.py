@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -346,3 +347,9 @@ def _redis_cache_per_xdist_worker() -> Iterator[None]:
     )
     with override_settings(CACHES={"default": {**cache, "LOCATION": moved}}):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings: Any, tmp_path: Path) -> None:
+    """Stored import files go to the test's own folder, never the work tree's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path
 
 from policies.proposals import api as api
+from policies.proposals import exports
 
 urlpatterns: list[URLPattern | URLResolver] = [
+    path("exports/proposals/", exports.ProposalExportView.as_view(), name="api-export-proposals"),
     path(
         "households/<int:pk>/proposals/",
         api.HouseholdProposalsView.as_view(),

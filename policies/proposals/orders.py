@@ -15,6 +15,7 @@ import csv
 import io
 
 from advisory.lib.format import plain_number
+from advisory.lib.spreadsheet import safe_text
 from policies.proposals.models import Proposal, ProposalStatus, ProposalTrade, TradeSide
 
 HEADER = (
@@ -27,7 +28,6 @@ HEADER = (
     "estimated_amount",
     "lot_instructions",
 )
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Only an approved proposal goes to the custodian (an executed one keeps its order file);
 # a draft, superseded, rejected, pending or failed proposal has no orders.
 ORDERABLE = (ProposalStatus.APPROVED, ProposalStatus.EXECUTED)
@@ -39,7 +39,7 @@ def masked_number(last4: str) -> str:
 
 
 def _safe(text: str) -> str:
-    return f"'{text}" if text.startswith(FORMULA_START) else text
+    return safe_text(text)
 
 
 def lot_instructions(trade: ProposalTrade) -> str:

@@ -44,6 +44,7 @@ from portfolios.selectors import security_list
 LOOKUP_CHUNK = 2000  # ids per IN (...) list, well under SQLite's variable limit
 SECURITY_KINDS = frozenset({TransactionKind.BUY, TransactionKind.SELL, TransactionKind.REINVEST})
 UNKNOWN_ACCOUNT = "Unknown account: none with this id that you may change."
+UNKNOWN_NUMBER = "Unknown account number: none that you may change."
 DESCRIPTION_MAX = 200
 NUL_IN_CELL = "NUL characters are not allowed."
 
@@ -78,6 +79,16 @@ class _Row:
             self.error(column, str(bad))
             return None
 
+    def account_by_number(self, accounts: dict[str, Account]) -> Account | None:
+        number = self.text("account_number")
+        if not number:
+            self.error("account_number", "Required.")
+            return None
+        found = accounts.get(number)
+        if found is None:
+            self.error("account_number", UNKNOWN_NUMBER)
+        return found
+
     def account(self, accounts: dict[int, Account]) -> Account | None:
         account_id = self.parsed("account", parse_id)
         if account_id is None:
@@ -99,7 +110,14 @@ class _Row:
             return None
         found = securities.get(symbol.upper())
         if found is None:
-            self.error("symbol", f"Unknown symbol “{symbol[:20]}”: no security of your firm.")
+            self.errors.append(
+                RowError(
+                    self.record.row,
+                    "symbol",
+                    f"Unknown symbol “{symbol[:20]}”: no security of your firm.",
+                    value=symbol.upper()[:20],
+                )
+            )
         return found
 
 
@@ -165,6 +183,79 @@ def check_lots(
     return lots, errors
 
 
+def check_positions(
+    records: Sequence[Record], *, user: Any, today: date
+) -> tuple[list[Lot], list[RowError]]:
+    """The lots the file says each account holds (unsaved), or the errors of every row.
+
+    Accounts by account number among those the user may change: another firm's
+    number reads exactly like one that does not exist.
+    """
+    accounts = accounts_by_number(user, records)
+    securities = _securities_by_symbol(user, records)
+    seen: dict[tuple[Any, ...], int] = {}
+    lots: list[Lot] = []
+    errors: list[RowError] = []
+    for record in records:
+        row = _Row(record)
+        account = row.account_by_number(accounts)
+        security = row.security(securities)
+        quantity = row.parsed("quantity", _shares(above=True))
+        basis = row.parsed(
+            "cost_basis", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO)
+        )
+        acquired = row.parsed("acquired_on", partial(parse_date, latest=today))
+        if (
+            row.errors
+            or account is None
+            or security is None
+            or quantity is None
+            or basis is None
+            or acquired is None
+        ):
+            errors.extend(row.errors)
+            continue
+        key = (account.pk, security.pk, quantity, basis, acquired)
+        if (earlier := _duplicate(seen, key, record.row)) is not None:
+            errors.append(
+                RowError(record.row, None, f"A duplicate lot: the same as row {earlier}.")
+            )
+            continue
+        lots.append(
+            Lot(
+                account=account,
+                security=security,
+                quantity=quantity,
+                cost_basis=basis,
+                acquired_on=acquired,
+            )
+        )
+    return lots, errors
+
+
+def check_cash(
+    records: Sequence[Record], *, user: Any, today: date
+) -> tuple[list[tuple[Account, Decimal]], list[RowError]]:
+    """Each account's cash balance in the file, or the errors of every row."""
+    accounts = accounts_by_number(user, records)
+    seen: dict[tuple[Any, ...], int] = {}
+    balances: list[tuple[Account, Decimal]] = []
+    errors: list[RowError] = []
+    for record in records:
+        row = _Row(record)
+        account = row.account_by_number(accounts)
+        row.parsed("date", partial(parse_date, latest=today))
+        cash = row.parsed("cash", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO))
+        if row.errors or account is None or cash is None:
+            errors.extend(row.errors)
+            continue
+        if (earlier := _duplicate(seen, (account.pk,), record.row)) is not None:
+            errors.append(RowError(record.row, None, f"The same account as row {earlier}."))
+            continue
+        balances.append((account, cash))
+    return balances, errors
+
+
 def _shares(*, above: bool) -> Callable[[str], Decimal]:
     return partial(
         parse_decimal, places=6, max_digits=22, minimum=ZERO, above=above, maximum=MAX_SHARES
@@ -197,13 +288,14 @@ def check_transactions(
 ) -> tuple[list[Transaction], list[RowError]]:
     """The transactions to record, or the errors of every row."""
     accounts = _accounts_by_id(user, records)
+    numbered = accounts_by_number(user, records)
     securities = _securities_by_symbol(user, records)
     seen: dict[tuple[Any, ...], int] = {}
     rows: list[Transaction] = []
     errors: list[RowError] = []
     for record in records:
         row = _Row(record)
-        found = _transaction_of(row, accounts, securities, today=today)
+        found = _transaction_of(row, accounts, numbered, securities, today=today)
         if found is None:
             errors.extend(row.errors)
             continue
@@ -222,9 +314,17 @@ def check_transactions(
 
 
 def _transaction_of(
-    row: _Row, accounts: dict[int, Account], securities: dict[str, Security], *, today: date
+    row: _Row,
+    accounts: dict[int, Account],
+    numbered: dict[str, Account],
+    securities: dict[str, Security],
+    *,
+    today: date,
 ) -> Transaction | None:
-    account = row.account(accounts)
+    if "account_number" in row.record.cells:
+        account = row.account_by_number(numbered)
+    else:
+        account = row.account(accounts)
     kind = row.parsed("kind", _kind)
     trades_security = kind in SECURITY_KINDS
     security = row.security(securities, required=trades_security)
@@ -322,6 +422,17 @@ def _accounts_by_id(user: Any, records: Sequence[Record]) -> dict[int, Account]:
     for ids in _chunks(sorted(_account_ids(records))):
         accounts = Account.objects.filter(household__in=writable, pk__in=ids)
         found.update((a.pk, a) for a in accounts.prefetch_related("allowed_asset_classes"))
+    return found
+
+
+def accounts_by_number(user: Any, records: Sequence[Record]) -> dict[str, Account]:
+    """Accounts named by number in the file that the user may change, by number."""
+    numbers = {r.cells.get("account_number", "") for r in records} - {""}
+    writable = households_for(user, write=True)
+    found: dict[str, Account] = {}
+    for keys in _chunks(sorted(numbers)):
+        accounts = Account.objects.filter(household__in=writable, account_number__in=keys)
+        found.update((a.account_number, a) for a in accounts)
     return found
 
 

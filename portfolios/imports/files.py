@@ -1,13 +1,23 @@
-"""Reading an uploaded CSV file for the book-of-record imports: no ORM, no Django.
+"""Reading an uploaded CSV or XLSX file for the book-of-record imports: no ORM, no Django.
 
-A file is UTF-8 (with or without the byte-order mark Excel writes), at most
-``MAX_FILE_BYTES`` and ``MAX_ROWS`` data rows. Header names are matched
-case-insensitively and trimmed (``Cost Basis`` is ``cost_basis``). Rows are
+A file is CSV (UTF-8 with or without the byte-order mark Excel writes, or the
+encoding its mapping names: Latin-1, Windows-1252) or XLSX (the first sheet,
+read row by row with openpyxl's read-only mode), at most ``MAX_FILE_BYTES`` and
+``MAX_ROWS`` data rows. Header names are matched case-insensitively and trimmed
+(``Cost Basis`` is ``cost_basis``), after a :class:`Layout`'s renaming. Rows are
 numbered as a spreadsheet shows them: the header is row 1, the first data row
 is row 2; blank rows are skipped but keep their number.
 
+Every cell is read as text: numbers never pass through ``float`` on the way
+from a CSV. An XLSX stores a number as the shortest decimal text of a binary
+double; openpyxl hands it over as a float and its ``repr`` gives back exactly
+the digits the sheet stored, which is what is parsed as ``Decimal``. A
+:class:`Layout` turns a custodian's conventions into the generic ones before
+the cells are checked: thousands and decimal separators, negatives in
+parentheses, dates in a ``strftime`` pattern or Excel serial day numbers.
+
 Every problem is a :class:`RowError`; a problem with the file as a whole (too
-big, not text, no header) has ``row`` None and stops the reading.
+big, not text, no header, a NUL byte) stops the reading with :class:`FileRefused`.
 """
 
 from __future__ import annotations
@@ -15,19 +25,28 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import IO
+from typing import IO, Any
 
 from advisory.validators import EARLIEST_DATE
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_ROWS = 50_000
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_ROWS = 200_000
 HEADER_ROW = 1
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+SERIAL_DAY = re.compile(r"^\d{1,7}(\.0+)?$")
+EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
+TOTAL_ROW = re.compile(r"^(grand\s+)?totals?\b", re.IGNORECASE)
+XLSX_MAGIC = b"PK\x03\x04"
+EXCEL_DATES = "excel"
+PROGRESS_EVERY = 2000
+# Told the rows read so far, every PROGRESS_EVERY rows (a queued import sets it).
+progress_hook: ContextVar[Callable[[int], None] | None] = ContextVar("progress_hook", default=None)
 
 
 @dataclass(frozen=True)
@@ -38,6 +57,24 @@ class Column:
     description: str
     example: str
     required: bool = True  # must be in the header (its cells may still be blank when allowed)
+    kind: str = "text"  # text, number or date: what a Layout normalises
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A custodian's conventions (a saved mapping); the default is the generic layout."""
+
+    columns: Mapping[str, str] = field(default_factory=dict)  # generic name -> file header
+    date_format: str = "%Y-%m-%d"
+    decimal_separator: str = "."
+    thousands_separator: str = ""
+    negative_parentheses: bool = False
+    encoding: str = "utf-8"
+    delimiter: str = ","
+
+    @property
+    def is_generic(self) -> bool:
+        return self == Layout()
 
 
 @dataclass(frozen=True)
@@ -47,6 +84,7 @@ class RowError:
     row: int | None
     column: str | None
     message: str
+    value: str = ""  # the cell's text, when the page may offer a fix (an unknown symbol)
 
 
 @dataclass(frozen=True)
@@ -66,9 +104,10 @@ class Table:
 class FileRefused(Exception):
     """The file cannot be read at all; ``message`` says why in the user's words."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, row: int | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.row = row
 
 
 def header_key(name: str) -> str:
@@ -76,25 +115,36 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
-def read_table(upload: IO[bytes] | bytes, columns: Sequence[Column]) -> Table:
-    """The file's data rows by column, or the errors of its header.
+def read_table(
+    upload: IO[bytes] | bytes,
+    columns: Sequence[Column],
+    layout: Layout | None = None,
+    *,
+    filename: str = "",
+) -> Table:
+    """The file's data rows by column, or the errors of its header (see the module docstring).
 
-    Raises :class:`FileRefused` when the file is too big, not UTF-8 text, empty,
-    malformed CSV or has too many rows.
+    Raises :class:`FileRefused` when the file is too big, not text in its
+    encoding, empty, malformed, holds a NUL byte or has too many rows.
     """
-    text = _decoded(_read_limited(upload))
-    rows = _csv_rows(text)
+    layout = layout or Layout()
     table = Table()
-    header_at = next((n for n, cells in rows if any(c.strip() for c in cells)), None)
+    rows = iter_rows(_read_limited(upload), layout, filename=filename)
+    header_at, header = next(rows, (None, []))
     if header_at is None:
         raise FileRefused("The file is empty: the first row must name the columns.")
-    names = [header_key(c) for c in rows[header_at - 1][1]]
-    table.errors.extend(_header_errors(names, columns, row=header_at))
+    renamed = {header_key(theirs): ours for ours, theirs in layout.columns.items() if theirs}
+    names = [renamed.get(header_key(c), header_key(c)) for c in header]
+    table.errors.extend(_header_errors(names, columns, row=header_at, layout=layout))
     if table.errors:
+        for _ in rows:  # a file that is also malformed is refused for that first
+            pass
         return table
-    for number, cells in rows[header_at:]:
-        if not any(c.strip() for c in cells):
-            continue
+    kinds = {c.name: c.kind for c in columns}
+    hook = progress_hook.get()
+    for number, cells in rows:
+        if hook is not None and number % PROGRESS_EVERY == 0:
+            hook(number)
         if len(table.records) == MAX_ROWS:
             raise FileRefused(f"The file has more than {MAX_ROWS:,} rows; split it into parts.")
         if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
@@ -102,11 +152,27 @@ def read_table(upload: IO[bytes] | bytes, columns: Sequence[Column]) -> Table:
                 RowError(number, None, "This row has more cells than the header has columns.")
             )
             continue
+        if cells and TOTAL_ROW.match(cells[0].strip()):
+            table.errors.append(
+                RowError(number, names[0], "A total row: remove it, totals are not data.")
+            )
+            continue
         values = {
-            name: (cells[i].strip() if i < len(cells) else "") for i, name in enumerate(names)
+            name: normal_cell(cells[i].strip() if i < len(cells) else "", kinds.get(name), layout)
+            for i, name in enumerate(names)
         }
         table.records.append(Record(number, values))
     return table
+
+
+def iter_rows(
+    data: bytes, layout: Layout, *, filename: str = ""
+) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank rows of a CSV or XLSX file as text cells, numbered from 1, the header first."""
+    if data.startswith(XLSX_MAGIC) or filename.lower().endswith(".xlsx"):
+        yield from _xlsx_rows(data)
+        return
+    yield from _csv_rows(_decoded(data, layout.encoding), layout.delimiter)
 
 
 def _read_limited(upload: IO[bytes] | bytes) -> bytes:
@@ -127,40 +193,140 @@ def _too_big() -> str:
     return f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into parts."
 
 
-def _decoded(data: bytes) -> str:
+def _decoded(data: bytes, encoding: str = "utf-8") -> str:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileRefused("The file is UTF-16 text. Save it as “CSV UTF-8” and upload it again.")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as bad:
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
         raise FileRefused(
-            "The file is not UTF-8 text. Save it as “CSV UTF-8 (comma delimited)” and upload it "
-            "again."
+            f"Row {line} holds a NUL byte: this is not a text file. Export it again as CSV.",
+            row=line,
+        )
+    try:
+        return data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
+    except UnicodeDecodeError as bad:
+        line = data.count(b"\n", 0, bad.start) + 1
+        raise FileRefused(
+            f"Row {line} is not UTF-8 text. Save the file as “CSV UTF-8 (comma delimited)”, or "
+            "choose a mapping whose encoding is Latin-1, and upload it again.",
+            row=line,
         ) from bad
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+def _csv_rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Records numbered from 1; a quoted cell spanning lines is still one spreadsheet row."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
+    number = 0
     try:
-        return list(enumerate(reader, start=1))
+        for number, cells in enumerate(reader, start=1):
+            if any(c.strip() for c in cells):
+                yield number, cells
     except csv.Error as malformed:
         raise FileRefused(
             f"The file is not valid CSV near line {reader.line_num}: {malformed}."
         ) from malformed
 
 
-def _header_errors(names: list[str], columns: Sequence[Column], *, row: int) -> list[RowError]:
+def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[str]]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as bad:
+        raise FileRefused("The file is not a readable XLSX workbook.") from bad
+    try:
+        sheet = book.worksheets[0]
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            cells = [xlsx_text(v) for v in values]
+            while cells and not cells[-1]:
+                cells.pop()
+            if any(c.strip() for c in cells):
+                yield number, cells
+    finally:
+        book.close()
+
+
+def xlsx_text(value: Any) -> str:
+    """A cell as text: dates ISO, numbers their stored digits (``repr`` of the double)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        text = repr(value)
+        if "e" in text or "E" in text:
+            text = format(Decimal(text), "f")
+        return text[:-2] if text.endswith(".0") else text
+    return str(value)
+
+
+def normal_cell(text: str, kind: str | None, layout: Layout) -> str:
+    """A number or date cell in the generic form, when the layout can read it; else unchanged."""
+    if not text or kind not in ("number", "date"):
+        return text
+    if kind == "number":
+        return normal_number(text, layout)
+    return normal_date(text, layout)
+
+
+def normal_number(text: str, layout: Layout) -> str:
+    value = text.replace("$", "").replace(" ", "")
+    if layout.negative_parentheses and value.startswith("(") and value.endswith(")"):
+        value = f"-{value[1:-1]}"
+    if layout.thousands_separator:
+        value = value.replace(layout.thousands_separator, "")
+    if layout.decimal_separator != ".":
+        value = value.replace(layout.decimal_separator, ".")
+    return value if PLAIN_NUMBER.match(value) else text
+
+
+def normal_date(text: str, layout: Layout) -> str:
+    if ISO_DATE.match(text):
+        return text
+    if layout.date_format == EXCEL_DATES:
+        return excel_serial_date(text) or text
+    try:
+        return datetime.strptime(text, layout.date_format).date().isoformat()  # noqa: DTZ007
+    except ValueError:
+        return text
+
+
+def excel_serial_date(text: str) -> str | None:
+    """``45658`` → ``2025-01-01``; None when ``text`` is not a whole serial day number."""
+    if not SERIAL_DAY.match(text):
+        return None
+    day = int(text.split(".")[0])
+    if not 1 <= day <= 2_958_465:  # 9999-12-31
+        return None
+    return (EXCEL_EPOCH + timedelta(days=day)).isoformat()
+
+
+def _header_errors(
+    names: list[str], columns: Sequence[Column], *, row: int, layout: Layout
+) -> list[RowError]:
     known = {c.name for c in columns}
     if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
-        return [RowError(row, None, "Columns must be separated by commas, not semicolons or tabs.")]
+        return [
+            RowError(
+                row,
+                None,
+                "Columns must be separated by commas, not semicolons or tabs (or choose a "
+                "mapping whose separator is ;).",
+            )
+        ]
     errors: list[RowError] = []
     seen: set[str] = set()
     for name in names:
         if not name:
             errors.append(RowError(row, None, "A column has no name."))
         elif name not in known:
-            expected = ", ".join(c.name for c in columns)
+            expected = ", ".join(c.name for c in columns if c.example or c.required)
             errors.append(RowError(row, name, f"Unknown column; the columns are {expected}."))
         elif name in seen:
             errors.append(RowError(row, name, "This column appears twice."))
@@ -195,7 +361,10 @@ def parse_decimal(
     ``max_digits``; at least ``minimum`` (or more than it when ``above``).
     """
     if not PLAIN_NUMBER.match(text):
-        raise CellError(f"“{_clip(text)}” is not a number; write it like 1234.56.")
+        hint = ""
+        if "," in text or "(" in text:
+            hint = " (or choose a mapping with thousands separators or negatives in parentheses)"
+        raise CellError(f"“{_clip(text)}” is not a number; write it like 1234.56{hint}.")
     try:
         value = Decimal(text)
     except InvalidOperation as bad:  # pragma: no cover - the pattern admits only numbers
@@ -215,6 +384,11 @@ def parse_decimal(
 def parse_date(text: str, *, latest: date | None = None) -> date:
     """A date written ``YYYY-MM-DD``, not after ``latest`` when given."""
     if not ISO_DATE.match(text):
+        if excel_serial_date(text):
+            raise CellError(
+                f"“{_clip(text)}” looks like an Excel serial date; write it as YYYY-MM-DD or "
+                "choose a mapping whose date format is Excel."
+            )
         raise CellError(f"“{_clip(text)}” is not a date; write it as YYYY-MM-DD.")
     try:
         day = date.fromisoformat(text)

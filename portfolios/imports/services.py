@@ -27,33 +27,54 @@ book, in bulk, is ``portfolios.imports.checks``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from portfolios.access import Capability, can_edit_securities, has_capability
+from advisory.api_errors import DomainError
+from portfolios.access import Capability, can_edit_securities, firm_id_of, has_capability
 from portfolios.imports.checks import (
+    check_cash,
     check_lots,
+    check_positions,
     check_prices,
     check_transactions,
     price_days_in_book,
     repriced_securities,
 )
-from portfolios.imports.files import Column, FileRefused, Record, RowError, read_table
-from portfolios.models import Lot, PricePoint, Security, Transaction
+from portfolios.imports.files import (
+    Column,
+    FileRefused,
+    Layout,
+    Record,
+    RowError,
+    progress_hook,
+    read_table,
+)
+from portfolios.imports.models import ImportMapping, ImportRecord, ImportStatus
+from portfolios.imports.progress import report_progress
+from portfolios.locks import lock_household
+from portfolios.models import Account, AssetClass, Lot, PricePoint, Security, Transaction
+from portfolios.services import transaction_record
 
 WRITE_BATCH = 1000
 
 
 class ImportKind(StrEnum):
     LOTS = "lots"
+    POSITIONS = "positions"
     TRANSACTIONS = "transactions"
+    CASH = "cash"
     PRICES = "prices"
 
     @property
@@ -64,53 +85,133 @@ class ImportKind(StrEnum):
 _ACCOUNT = Column(
     "account", "The account's id: the number in its page's address (/accounts/42/).", "42"
 )
+_NUMBER = Column("account_number", "The custodian's account number, in full.", "8812345")
 COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
+    ImportKind.POSITIONS: (
+        _NUMBER,
+        Column("symbol", "A security of your firm.", "VTI"),
+        Column("quantity", "Shares, more than 0, up to 6 decimal places.", "10.5", kind="number"),
+        Column(
+            "cost_basis",
+            "What the whole lot cost, in dollars (0 or more).",
+            "2450.75",
+            kind="number",
+        ),
+        Column("acquired_on", "Acquisition date, not in the future.", "2024-06-14", kind="date"),
+        *(
+            Column(name, "Ignored (the lots export carries it).", "", required=False)
+            for name in (
+                "household",
+                "account_name",
+                "price",
+                "market_value",
+                "unrealized_gain",
+                "term",
+                "wash_adjustment",
+            )
+        ),
+    ),
+    ImportKind.CASH: (
+        _NUMBER,
+        Column("date", "The day of the balance, not in the future.", "2024-06-14", kind="date"),
+        Column("cash", "The account's cash balance (0 or more).", "1520.00", kind="number"),
+        *(
+            Column(name, "Ignored (the accounts export carries it).", "", required=False)
+            for name in ("household", "account_name", "account_type", "custodian", "cash_reserve")
+        ),
+    ),
     ImportKind.LOTS: (
         _ACCOUNT,
         Column("symbol", "A security of your firm.", "VTI"),
-        Column("quantity", "Shares, more than 0, up to 6 decimal places.", "10.5"),
-        Column("cost_basis", "What the whole lot cost, in dollars (0 or more).", "2450.75"),
-        Column("acquired_on", "Acquisition date, YYYY-MM-DD, not in the future.", "2024-06-14"),
+        Column("quantity", "Shares, more than 0, up to 6 decimal places.", "10.5", kind="number"),
+        Column(
+            "cost_basis",
+            "What the whole lot cost, in dollars (0 or more).",
+            "2450.75",
+            kind="number",
+        ),
+        Column(
+            "acquired_on",
+            "Acquisition date, YYYY-MM-DD, not in the future.",
+            "2024-06-14",
+            kind="date",
+        ),
     ),
     ImportKind.TRANSACTIONS: (
-        _ACCOUNT,
+        Column(_ACCOUNT.name, "The account's id (or give account_number).", "42", required=False),
+        Column(_NUMBER.name, _NUMBER.description + " Or give account.", "8812345", required=False),
         Column("symbol", "Required for buy, sell and reinvest; blank for cash.", "VTI"),
         Column("kind", "buy, sell, deposit, withdrawal, dividend, reinvest or fee.", "sell"),
-        Column("trade_date", "YYYY-MM-DD, not in the future.", "2024-06-14"),
-        Column("quantity", "Shares (more than 0 for buy, sell, reinvest); blank is 0.", "5"),
+        Column("trade_date", "YYYY-MM-DD, not in the future.", "2024-06-14", kind="date"),
+        Column(
+            "quantity",
+            "Shares (more than 0 for buy, sell, reinvest); blank is 0.",
+            "5",
+            kind="number",
+        ),
         Column(
             "amount",
             "Signed effect on cash: buys, withdrawals, fees and reinvestments negative; "
             "sells, deposits and dividends positive.",
             "1250.00",
+            kind="number",
         ),
-        Column("realized_gain", "Sells only, signed. Optional.", "310.25", required=False),
+        Column(
+            "realized_gain",
+            "Sells only, signed. Optional.",
+            "310.25",
+            required=False,
+            kind="number",
+        ),
         Column("description", "Up to 200 characters. Optional.", "Trim", required=False),
     ),
     ImportKind.PRICES: (
         Column("symbol", "A security of your firm.", "VTI"),
         Column(
-            "date", "The day of the closing price, YYYY-MM-DD, not in the future.", "2024-06-14"
+            "date",
+            "The day of the closing price, YYYY-MM-DD, not in the future.",
+            "2024-06-14",
+            kind="date",
         ),
-        Column("price", "Closing price per share, more than 0, up to 6 decimals.", "250.31"),
+        Column(
+            "price",
+            "Closing price per share, more than 0, up to 6 decimals.",
+            "250.31",
+            kind="number",
+        ),
     ),
 }
 NOTES: dict[ImportKind, str] = {
+    ImportKind.POSITIONS: (
+        "The custodian's positions: every open lot of each account in the file. It is "
+        "reconciled against the book: a row matches a lot by account, security and acquisition "
+        "date (several that day: by basis per share, then in order); a matched lot whose "
+        "quantity or basis differs is changed; a lot of an account in the file that no row "
+        "matches is closed. The same file twice changes nothing."
+    ),
+    ImportKind.CASH: "Each account's cash balance; the differences are shown before they apply.",
     ImportKind.LOTS: (
         "Each row creates a tax lot. A lot identical to one already in the account is "
         "refused, so the same file cannot be imported twice. An account with an investment "
         "menu (a 401(k)) takes only securities of the classes on its menu."
     ),
     ImportKind.TRANSACTIONS: (
-        "Importing transactions records history only: it does not change lots or cash. "
-        "Keep the lots and the account's cash up to date separately."
+        "Transactions are kept as history, or, when you choose to apply them, move the book: "
+        "buys create lots, sells relieve lots first-in first-out with the realised gain and "
+        "wash sales, deposits and withdrawals move cash."
     ),
     ImportKind.PRICES: (
         "Daily closing prices. A price for a day the security already has replaces it. "
         "A security's newest price also becomes its last price, which values every holding."
     ),
 }
-NOUNS = {ImportKind.LOTS: "lot", ImportKind.TRANSACTIONS: "transaction", ImportKind.PRICES: "price"}
+NOUNS = {
+    ImportKind.POSITIONS: "lot",
+    ImportKind.LOTS: "lot",
+    ImportKind.TRANSACTIONS: "transaction",
+    ImportKind.CASH: "cash balance",
+    ImportKind.PRICES: "price",
+}
 
 
 @dataclass(frozen=True)
@@ -123,7 +224,18 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     securities_repriced: int = 0
+    closed: int = 0
+    unchanged: int = 0
+    changes: tuple[dict[str, str], ...] = ()  # what reconciliation adds, changes or closes
     errors: tuple[RowError, ...] = ()
+    record_id: int | None = None
+    securities_created: tuple[str, ...] = ()
+    file_refused: bool = False  # the file could not be read at all (its one error says why)
+
+    @property
+    def unknown_symbols(self) -> list[str]:
+        """Symbols the file names that the firm has no security for (offered for creation)."""
+        return sorted({e.value for e in self.errors if e.column == "symbol" and e.value})
 
     @property
     def ok(self) -> bool:
@@ -135,11 +247,11 @@ class ImportReport:
 
     @property
     def file_errors(self) -> list[str]:
-        return [e.message for e in self.errors if e.row is None]
+        return [e.message for e in self.errors if e.row is None or self.file_refused]
 
     @property
     def row_errors(self) -> list[RowError]:
-        return [e for e in self.errors if e.row is not None]
+        return [] if self.file_refused else [e for e in self.errors if e.row is not None]
 
     def summary(self) -> str:
         if not self.ok:
@@ -149,7 +261,11 @@ class ImportReport:
         verb = "would be " if self.dry_run else ""
         parts = [f"{_count(self.created, noun)} {verb}created"]
         if self.updated:
-            parts.append(f"{self.updated} {verb}updated")
+            parts.append(f"{self.updated} {verb}{'changed' if self.changes else 'updated'}")
+        if self.closed:
+            parts.append(f"{self.closed} {verb}closed")
+        if self.unchanged:
+            parts.append(f"{self.unchanged} unchanged")
         if self.securities_repriced:
             parts.append(f"{_count(self.securities_repriced, 'last price')} {verb}updated")
         done = "checked" if self.dry_run else "imported"
@@ -173,7 +289,7 @@ def import_kinds_for(user: Any) -> list[ImportKind]:
 
 def template_rows(kind: ImportKind) -> list[list[str]]:
     """The header and one example row, for the downloadable template."""
-    columns = COLUMNS[kind]
+    columns = [c for c in COLUMNS[kind] if c.example]  # not the columns an import ignores
     return [[c.name for c in columns], [c.example for c in columns]]
 
 
@@ -189,9 +305,10 @@ def _create_rows(
     upload: IO[bytes] | bytes,
     dry_run: bool,
     today: date | None,
+    layout: Layout | None = None,
 ) -> ImportReport:
     """Read, check every row, then create them all (unless a dry run or any error)."""
-    report, records = _read(kind, user=user, upload=upload, dry_run=dry_run)
+    report, records = _read(kind, user=user, upload=upload, dry_run=dry_run, layout=layout)
     if not report.ok:
         return report
     rows, errors = check(records, user=user, today=today or timezone.localdate())
@@ -203,36 +320,98 @@ def _create_rows(
 
 @transaction.atomic
 def lots_import(
-    *, user: Any, upload: IO[bytes] | bytes, dry_run: bool = False, today: date | None = None
+    *,
+    user: Any,
+    upload: IO[bytes] | bytes,
+    dry_run: bool = False,
+    today: date | None = None,
+    layout: Layout | None = None,
 ) -> ImportReport:
     """Create the file's lots in accounts the user may change, or nothing."""
     return _create_rows(
-        ImportKind.LOTS, check_lots, Lot, user=user, upload=upload, dry_run=dry_run, today=today
+        ImportKind.LOTS,
+        check_lots,
+        Lot,
+        user=user,
+        upload=upload,
+        dry_run=dry_run,
+        today=today,
+        layout=layout,
     )
 
 
 @transaction.atomic
 def transactions_import(
-    *, user: Any, upload: IO[bytes] | bytes, dry_run: bool = False, today: date | None = None
+    *,
+    user: Any,
+    upload: IO[bytes] | bytes,
+    dry_run: bool = False,
+    today: date | None = None,
+    layout: Layout | None = None,
+    apply: bool = False,
 ) -> ImportReport:
-    """Record the file's transactions (history only: lots and cash are not touched), or nothing."""
-    return _create_rows(
+    """Record the file's transactions, or nothing; with ``apply`` they also move the book.
+
+    Applied in trade-date order (then file order) through ``transaction_apply``; a
+    transaction the book cannot take (more shares sold than held, cash below zero)
+    is that row's error and nothing is written.
+    """
+    report = _create_rows(
         ImportKind.TRANSACTIONS,
         check_transactions,
         Transaction,
         user=user,
         upload=upload,
-        dry_run=dry_run,
+        dry_run=dry_run or apply,
         today=today,
+        layout=layout,
     )
+    if not apply or not report.ok:
+        return report
+    report = dataclasses.replace(report, dry_run=dry_run)
+    _, records = _read(
+        ImportKind.TRANSACTIONS, user=user, upload=upload, dry_run=dry_run, layout=layout
+    )
+    rows, _ = check_transactions(records, user=user, today=today or timezone.localdate())
+    numbered = sorted(zip(records, rows, strict=True), key=lambda p: (p[1].trade_date, p[0].row))
+    with transaction.atomic():
+        sid = transaction.savepoint_create()
+        errors: list[RowError] = []
+        for record, row in numbered:
+            try:
+                transaction_record(
+                    account=row.account,
+                    kind=row.kind,
+                    trade_date=row.trade_date,
+                    amount=row.amount,
+                    security=row.security,
+                    quantity=row.quantity,
+                    description=row.description,
+                    apply=True,
+                )
+            except DomainError as refused:
+                errors.append(RowError(record.row, None, refused.message))
+                break
+        if errors or dry_run:
+            transaction.savepoint_rollback(sid)
+        else:
+            transaction.savepoint_commit(sid)
+    return _with(report, errors)
 
 
 @transaction.atomic
 def prices_import(
-    *, user: Any, upload: IO[bytes] | bytes, dry_run: bool = False, today: date | None = None
+    *,
+    user: Any,
+    upload: IO[bytes] | bytes,
+    dry_run: bool = False,
+    today: date | None = None,
+    layout: Layout | None = None,
 ) -> ImportReport:
     """Upsert the file's daily closes by (security, date), move last prices forward; or nothing."""
-    report, records = _read(ImportKind.PRICES, user=user, upload=upload, dry_run=dry_run)
+    report, records = _read(
+        ImportKind.PRICES, user=user, upload=upload, dry_run=dry_run, layout=layout
+    )
     if not report.ok:
         return report
     points, errors = check_prices(records, user=user, today=today or timezone.localdate())
@@ -249,24 +428,188 @@ def prices_import(
         securities_repriced=len(repriced),
     )
     if report.written:
-        PricePoint.objects.bulk_create(
-            points,
+        _upsert(points, repriced)
+    return report
+
+
+def _upsert(points: list[PricePoint], repriced: list[Security]) -> None:
+    PricePoint.objects.bulk_create(
+        points,
+        batch_size=WRITE_BATCH,
+        update_conflicts=True,
+        unique_fields=("security", "date"),
+        update_fields=("close",),
+    )
+    Security.objects.bulk_update(repriced, ("price", "price_date"), batch_size=WRITE_BATCH)
+
+
+@transaction.atomic
+def prices_upsert(points: list[PricePoint]) -> tuple[int, int]:
+    """Upsert daily closes per (security, date), moving last prices forward: (created, updated)."""
+    existing = price_days_in_book(points)
+    updated = sum((p.security_id, p.date) in existing for p in points)
+    _upsert(points, repriced_securities(points))
+    return len(points) - updated, updated
+
+
+def _basis_per_share(lot: Lot) -> Decimal:
+    return lot.cost_basis / lot.quantity
+
+
+def reconcile_positions(rows: list[Lot]) -> tuple[list[Lot], list[tuple[Lot, Lot]], list[Lot], int]:
+    """(added, changed as (book lot, file lot), closed, unchanged) of a positions file.
+
+    A row matches a lot by account, security and acquisition date; several lots
+    that day match by basis per share first, then in order (the book's by id, the
+    file's by row). Lots of accounts the file names that no row matched are closed.
+    """
+    accounts = {lot.account_id for lot in rows}
+    book: dict[tuple[int, int, date], list[Lot]] = defaultdict(list)
+    for lot in Lot.objects.filter(account_id__in=accounts).order_by("id"):
+        book[(lot.account_id, lot.security_id, lot.acquired_on)].append(lot)
+    grouped: dict[tuple[int, int, date], list[Lot]] = defaultdict(list)
+    for lot in rows:
+        grouped[(lot.account_id, lot.security_id, lot.acquired_on)].append(lot)
+    added: list[Lot] = []
+    changed: list[tuple[Lot, Lot]] = []
+    unchanged = 0
+    for key, file_lots in grouped.items():
+        free = book.pop(key, [])
+        pending: list[Lot] = []
+        pairs: list[tuple[Lot, Lot]] = []
+        for new in file_lots:
+            same = next((b for b in free if _basis_per_share(b) == _basis_per_share(new)), None)
+            if same is None:
+                pending.append(new)
+            else:
+                free.remove(same)
+                pairs.append((same, new))
+        pairs.extend(zip(free, pending, strict=False))
+        added.extend(pending[len(free) :])
+        leftover = free[len(pending) :]
+        book[key] = leftover
+        for old, new in pairs:
+            if (old.quantity, old.cost_basis) == (new.quantity, new.cost_basis):
+                unchanged += 1
+            else:
+                changed.append((old, new))
+    closed = [lot for lots in book.values() for lot in lots]
+    return added, changed, closed, unchanged
+
+
+def _lot_line(action: str, lot: Lot, new: Lot | None = None) -> dict[str, str]:
+    line = {
+        "action": action,
+        "account": lot.account.name,
+        "symbol": lot.security.symbol,
+        "acquired_on": lot.acquired_on.isoformat(),
+        "quantity": str(lot.quantity),
+        "cost_basis": str(lot.cost_basis),
+    }
+    if new is not None:
+        line.update(new_quantity=str(new.quantity), new_cost_basis=str(new.cost_basis))
+    return line
+
+
+@transaction.atomic
+def positions_import(
+    *,
+    user: Any,
+    upload: IO[bytes] | bytes,
+    dry_run: bool = False,
+    today: date | None = None,
+    layout: Layout | None = None,
+) -> ImportReport:
+    """Reconcile the book's lots to a custodian's positions file (or report what would change)."""
+    report, records = _read(
+        ImportKind.POSITIONS, user=user, upload=upload, dry_run=dry_run, layout=layout
+    )
+    if not report.ok:
+        return report
+    rows, errors = check_positions(records, user=user, today=today or timezone.localdate())
+    if errors:
+        return _with(report, errors)
+    added, changed, closed, unchanged = reconcile_positions(rows)
+    changes = (
+        [_lot_line("added", lot) for lot in added]
+        + [_lot_line("changed", old, new) for old, new in changed]
+        + [_lot_line("closed", lot) for lot in closed]
+    )
+    report = _with(
+        report,
+        [],
+        created=len(added),
+        updated=len(changed),
+        closed=len(closed),
+        unchanged=unchanged,
+        changes=tuple(changes),
+    )
+    if report.written:
+        locked = {a.household_id for a in {lot.account for lot in rows}}
+        for household_id in sorted(locked):
+            lock_household(household_id)
+        Lot.objects.bulk_create(added, batch_size=WRITE_BATCH)
+        for old, new in changed:
+            old.quantity, old.cost_basis = new.quantity, new.cost_basis
+            old.replacing_quantity = min(old.replacing_quantity, new.quantity)
+        Lot.objects.bulk_update(
+            [old for old, _ in changed],
+            ("quantity", "cost_basis", "replacing_quantity"),
             batch_size=WRITE_BATCH,
-            update_conflicts=True,
-            unique_fields=("security", "date"),
-            update_fields=("close",),
         )
-        Security.objects.bulk_update(repriced, ("price", "price_date"), batch_size=WRITE_BATCH)
+        Lot.objects.filter(pk__in=[lot.pk for lot in closed]).delete()
+    return report
+
+
+@transaction.atomic
+def cash_import(
+    *,
+    user: Any,
+    upload: IO[bytes] | bytes,
+    dry_run: bool = False,
+    today: date | None = None,
+    layout: Layout | None = None,
+) -> ImportReport:
+    """Set each account's cash to the file's balance; the differences are the report's changes."""
+    report, records = _read(
+        ImportKind.CASH, user=user, upload=upload, dry_run=dry_run, layout=layout
+    )
+    if not report.ok:
+        return report
+    balances, errors = check_cash(records, user=user, today=today or timezone.localdate())
+    if errors:
+        return _with(report, errors)
+    moved = [(a, cash) for a, cash in balances if a.cash != cash]
+    changes = tuple(
+        {
+            "action": "changed",
+            "account": a.name,
+            "cash": str(a.cash),
+            "new_cash": str(cash),
+            "difference": str(cash - a.cash),
+        }
+        for a, cash in moved
+    )
+    report = _with(
+        report, [], updated=len(moved), unchanged=len(balances) - len(moved), changes=changes
+    )
+    if report.written:
+        for account, cash in moved:
+            account.cash = cash
+        Account.objects.bulk_update([a for a, _ in moved], ("cash",), batch_size=WRITE_BATCH)
     return report
 
 
 IMPORTERS: dict[ImportKind, Callable[..., ImportReport]] = {
+    ImportKind.POSITIONS: positions_import,
     ImportKind.LOTS: lots_import,
     ImportKind.TRANSACTIONS: transactions_import,
+    ImportKind.CASH: cash_import,
     ImportKind.PRICES: prices_import,
 }
 
 
+@transaction.atomic
 def book_import(
     *,
     kind: ImportKind,
@@ -274,22 +617,196 @@ def book_import(
     upload: IO[bytes] | bytes,
     dry_run: bool = False,
     today: date | None = None,
+    mapping: ImportMapping | None = None,
+    apply: bool = False,
+    record: ImportRecord | None = None,
+    new_securities: Mapping[str, NewSecurity] | None = None,
 ) -> ImportReport:
-    """Run the import of ``kind``; raises PermissionDenied when the user may not."""
-    return IMPORTERS[kind](user=user, upload=upload, dry_run=dry_run, today=today)
+    """Run the import of ``kind`` and keep its record when written.
+
+    ``record``: a queued import's own record, filled in instead of a new one.
+    ``new_securities``: symbols the file names that the firm lacks, created (with
+    their class and substitute group) in the same step; kept only if the import is.
+    Raises PermissionDenied when the user may not import ``kind``.
+    """
+    options: dict[str, Any] = {"layout": layout_of(mapping)}
+    if kind == ImportKind.TRANSACTIONS:
+        options["apply"] = apply
+    savepoint = transaction.savepoint_create()
+    created = securities_create(user=user, new=new_securities or {})
+    report = IMPORTERS[kind](user=user, upload=upload, dry_run=dry_run, today=today, **options)
+    report = dataclasses.replace(report, securities_created=tuple(created))
+    if not report.written:
+        transaction.savepoint_rollback(savepoint)  # a check or a refusal creates nothing
+        return report
+    transaction.savepoint_commit(savepoint)
+    if record is not None:
+        return report
+    record = import_record_create(
+        kind=kind, user=user, upload=upload, report=report, mapping=mapping, apply=apply
+    )
+    return dataclasses.replace(report, record_id=record.pk)
+
+
+@dataclass(frozen=True)
+class NewSecurity:
+    """A security to create for an unknown symbol: its class and substitute group."""
+
+    asset_class: AssetClass
+    substitute_group: str
+    name: str = ""
+
+
+def securities_create(*, user: Any, new: Mapping[str, NewSecurity]) -> list[str]:
+    """Create the firm's securities for unknown symbols (admins and operations only)."""
+    if not new:
+        return []
+    if not can_edit_securities(user):
+        raise PermissionDenied("Only admins and operations create securities.")
+    firm_id = firm_id_of(user)
+    existing = set(
+        Security.objects.filter(firm_id=firm_id, symbol__in=list(new)).values_list(  # type: ignore[misc]
+            "symbol", flat=True
+        )
+    )
+    rows = [
+        Security(
+            firm_id=firm_id,
+            symbol=symbol,
+            name=spec.name or symbol,
+            asset_class=spec.asset_class,
+            substitute_group=spec.substitute_group or symbol.lower(),
+        )
+        for symbol, spec in sorted(new.items())
+        if symbol not in existing and spec.asset_class.firm_id == firm_id
+    ]
+    Security.objects.bulk_create(rows)
+    return [s.symbol for s in rows]
+
+
+def import_record_run(*, record_id: int) -> str:
+    """Run a queued import from its stored file; the record ends done or rejected."""
+    with transaction.atomic():
+        record = ImportRecord.objects.select_for_update().filter(pk=record_id).first()
+        if record is None or record.status != ImportStatus.QUEUED:
+            return "skipped"
+        record.status = ImportStatus.RUNNING
+        record.save(update_fields=["status"])
+    record.file.open("rb")
+    try:
+        content = record.file.read()
+    finally:
+        record.file.close()
+    token = progress_hook.set(lambda rows: report_progress(record_id, rows))
+    try:
+        report = book_import(
+            kind=ImportKind(record.kind),
+            user=record.created_by,
+            upload=content,
+            dry_run=bool(record.summary.get("dry_run")),
+            mapping=record.mapping,
+            apply=record.apply,
+            record=record,
+        )
+    finally:
+        progress_hook.reset(token)
+    record.status = ImportStatus.DONE if report.ok else ImportStatus.REJECTED
+    record.rows_total = max(record.rows_total, report.rows_read)
+    record.rows_done = report.rows_read
+    record.summary = {
+        **summary_json(report),
+        "dry_run": report.dry_run,
+        "errors": [
+            {"row": e.row, "column": e.column, "message": e.message} for e in report.errors[:500]
+        ],
+        "error_count": len(report.errors),
+        "changes": list(report.changes[:500]),
+    }
+    record.save()
+    return record.status
+
+
+def import_record_create(
+    *,
+    kind: ImportKind,
+    user: Any,
+    upload: IO[bytes] | bytes,
+    report: ImportReport,
+    mapping: ImportMapping | None,
+    apply: bool = False,
+) -> ImportRecord:
+    """Keep the file, who ran it, when, and the summary of a written import."""
+    name = str(getattr(upload, "name", "") or f"{kind.value}.csv")
+    if isinstance(upload, bytes):
+        content = upload
+    else:
+        upload.seek(0)
+        content = upload.read()
+    record = ImportRecord(
+        firm_id=firm_id_of(user),  # type: ignore[misc]
+        kind=kind.value,
+        file_name=Path(name).name[:255],
+        mapping=mapping,
+        created_by=user,
+        rows_total=report.rows_read,
+        rows_done=report.rows_read,
+        apply=apply,
+        summary=summary_json(report),
+    )
+    record.file.save(Path(name).name, ContentFile(content), save=False)
+    record.save()
+    return record
+
+
+def summary_json(report: ImportReport) -> dict[str, Any]:
+    return {
+        "rows_read": report.rows_read,
+        "created": report.created,
+        "updated": report.updated,
+        "closed": report.closed,
+        "unchanged": report.unchanged,
+        "securities_repriced": report.securities_repriced,
+        "summary": report.summary(),
+    }
 
 
 def _read(
-    kind: ImportKind, *, user: Any, upload: IO[bytes] | bytes, dry_run: bool
+    kind: ImportKind,
+    *,
+    user: Any,
+    upload: IO[bytes] | bytes,
+    dry_run: bool,
+    layout: Layout | None = None,
 ) -> tuple[ImportReport, list[Record]]:
     if not may_import(user, kind):
         raise PermissionDenied(f"You may not import {kind.value}.")
     report = ImportReport(kind=kind, dry_run=dry_run)
+    filename = getattr(upload, "name", "") or ""
     try:
-        table = read_table(upload, COLUMNS[kind])
+        table = read_table(upload, COLUMNS[kind], layout, filename=str(filename))
     except FileRefused as refused:
-        return _with(report, [RowError(None, None, refused.message)]), []
+        refusal = RowError(refused.row, None, refused.message)
+        return dataclasses.replace(_with(report, [refusal]), file_refused=True), []
+    if kind == ImportKind.TRANSACTIONS and not table.errors and table.records:
+        cells = table.records[0].cells
+        if "account" not in cells and "account_number" not in cells:
+            table.errors.append(RowError(1, "account_number", "This column is missing."))
     return _with(report, table.errors, rows_read=len(table.records)), table.records
+
+
+def layout_of(mapping: ImportMapping | None) -> Layout | None:
+    """A saved mapping as the file reader's layout (None: the generic layout)."""
+    if mapping is None:
+        return None
+    return Layout(
+        columns=dict(mapping.columns or {}),
+        date_format=mapping.date_format,
+        decimal_separator=mapping.decimal_separator,
+        thousands_separator=mapping.thousands_separator,
+        negative_parentheses=mapping.negative_parentheses,
+        encoding=mapping.encoding,
+        delimiter=mapping.delimiter,
+    )
 
 
 def _with(report: ImportReport, errors: list[RowError], **counts: Any) -> ImportReport:

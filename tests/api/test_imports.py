@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from portfolios.imports.models import ImportRecord
 from portfolios.models import Account, Lot, PricePoint, Transaction
 from tests.api.conftest import url
 from tests.conftest import CAN_EDIT_BOOK, PERSONAS, World
@@ -82,7 +83,9 @@ def test_a_written_import_answers_201_with_the_report(world: World, api_as: Any)
     response = post_file(api_as("owner"), "lots", data)
 
     assert response.status_code == 201
-    assert response.json() == {
+    body = response.json()
+    assert body.pop("import") == ImportRecord.objects.get().pk  # the import is kept
+    assert body == {
         "kind": "lots",
         "dry_run": False,
         "written": True,
@@ -90,6 +93,11 @@ def test_a_written_import_answers_201_with_the_report(world: World, api_as: Any)
         "created": 2,
         "updated": 0,
         "securities_repriced": 0,
+        "added": 2,
+        "changed": 0,
+        "closed": 0,
+        "unchanged": 0,
+        "changes": [],
         "summary": "2 rows imported: 2 lots created.",
     }
     assert Lot.objects.filter(
@@ -187,7 +195,7 @@ def test_the_import_is_in_the_schema(api_as: Any, world: World) -> None:
 
     operation = schema["paths"]["/api/v1/imports/{kind}/"]["post"]
     kind = next(p for p in operation["parameters"] if p["name"] == "kind")
-    assert set(kind["schema"]["enum"]) == {"lots", "transactions", "prices"}
+    assert set(kind["schema"]["enum"]) == {"lots", "positions", "transactions", "cash", "prices"}
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert {"200", "201", "400", "403"} <= set(operation["responses"])
 

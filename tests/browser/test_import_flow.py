@@ -39,7 +39,7 @@ def test_operations_imports_lots_all_or_nothing(
     sign_in("ops@acme.test")
     page.get_by_role("link", name="Imports").click()
     expect(page.get_by_role("heading", name="Import into the book of record")).to_be_visible()
-    page.get_by_label("CSV file").set_input_files(bad)
+    page.get_by_label("CSV or XLSX file").set_input_files(bad)
     page.get_by_role("button", name="Import", exact=True).click()
 
     # then: the errors are listed by spreadsheet row (header = row 1) and nothing is written
@@ -58,7 +58,7 @@ def test_operations_imports_lots_all_or_nothing(
         f"{account.pk},BND,10,720.00,2024-03-01\n"
         f"{account.pk},VXUS,5.5,330.00,2023-11-15\n"
     )
-    page.get_by_label("CSV file").set_input_files(good)
+    page.get_by_label("CSV or XLSX file").set_input_files(good)
     page.get_by_role("button", name="Import", exact=True).click()
 
     # then: both lots are in the account, exactly as the file says
