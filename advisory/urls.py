@@ -10,6 +10,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("policies.location.api_urls")),
     path("", include("policies.proposals.api_urls")),
     path("", include("policies.reviews.api_urls")),
+    path("", include("policies.reviews.figures_api_urls")),
     path("", include("advisory.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

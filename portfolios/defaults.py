@@ -38,6 +38,7 @@ class AssetClassDefault:
     qualified_ratio: Decimal  # q
     turnover: Decimal  # rho
     tax_exempt: bool = False
+    duration: Decimal = Decimal(0)  # years; bonds only (the stress test's rate shock)
 
 
 def _default(
@@ -53,7 +54,17 @@ DEFAULT_ASSET_CLASSES: tuple[AssetClassDefault, ...] = (
     _default("us_equity", "US equity", "0.070", "0.160", "0.014", "0.95", "0.02"),
     _default("intl_equity", "International equity", "0.075", "0.170", "0.030", "0.70", "0.03"),
     # Interest is ordinary income; the price return (mu - y) is small.
-    _default("us_bonds", "US bonds", "0.045", "0.055", "0.040", "0.00", "0.00"),
+    # Duration: an aggregate US bond index is about 6 years, a municipal index about 5.
+    AssetClassDefault(
+        "us_bonds",
+        "US bonds",
+        Decimal("0.045"),
+        Decimal("0.055"),
+        Decimal("0.040"),
+        Decimal("0.00"),
+        Decimal("0.00"),
+        duration=Decimal(6),
+    ),
     AssetClassDefault(
         "muni_bonds",
         "Municipal bonds",
@@ -63,6 +74,7 @@ DEFAULT_ASSET_CLASSES: tuple[AssetClassDefault, ...] = (
         Decimal("0.00"),
         Decimal("0.00"),
         tax_exempt=True,
+        duration=Decimal(5),
     ),
     # REIT dividends are mostly non-qualified (section 199A aside).
     _default("real_estate", "Real estate (REITs)", "0.065", "0.190", "0.038", "0.10", "0.05"),
@@ -154,6 +166,7 @@ def create_default_asset_classes(firm: Firm) -> list[AssetClass]:
                 "qualified_ratio": spec.qualified_ratio,
                 "turnover": spec.turnover,
                 "tax_exempt": spec.tax_exempt,
+                "duration": spec.duration,
                 "sort_order": order,
             },
         )

@@ -176,6 +176,8 @@ class AccountForm(forms.ModelForm):
             "number_last4",
             "cash",
             "cash_reserve",
+            "prior_year_end_value",
+            "prior_year_end_date",
             "allowed_asset_classes",
         )
         widgets = {
@@ -203,6 +205,18 @@ class AccountForm(forms.ModelForm):
         if digits and not (digits.isdigit() and len(digits) <= 4):
             raise ValidationError("Up to the last 4 digits of the account number, digits only.")
         return digits
+
+    def clean_prior_year_end_date(self) -> date | None:
+        year_end: date | None = self.cleaned_data.get("prior_year_end_date")
+        if year_end is not None and (year_end.month, year_end.day) != (12, 31):
+            raise ValidationError("The custodian's balance is for a 31 December.")
+        return year_end
+
+    def clean_prior_year_end_value(self) -> Decimal | None:
+        value: Decimal | None = self.cleaned_data.get("prior_year_end_value")
+        if value is not None and value < 0:
+            raise ValidationError("A balance is not negative.")
+        return value
 
 
 def _security_label(security: Security) -> str:

@@ -80,6 +80,12 @@ class AssetClass(models.Model):
     qualified_ratio = rate(help_text="q: share of income taxed as qualified dividends")
     turnover = rate(help_text="rho: share of the price gain realised each year")
     tax_exempt = models.BooleanField(default=False, help_text="Income not federally taxed")
+    duration = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        help_text="Years (bonds; else 0): a rate rise of 1 point moves the class by -duration %",
+    )
     sort_order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -95,6 +101,10 @@ class AssetClass(models.Model):
             unit_interval("income_yield"),
             unit_interval("qualified_ratio"),
             unit_interval("turnover"),
+            models.CheckConstraint(
+                condition=Q(duration__gte=0) & Q(duration__lte=100),
+                name="asset_class_duration_range",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,6 +238,14 @@ class Account(models.Model):
     )
     cash = money(default=ZERO)
     cash_reserve = money(default=ZERO)
+    prior_year_end_value = money(
+        null=True,
+        blank=True,
+        help_text="The custodian's balance on 31 December of the prior year (for the RMD)",
+    )
+    prior_year_end_date = models.DateField(
+        null=True, blank=True, help_text="The 31 December the custodian's balance is for"
+    )
     allowed_asset_classes = models.ManyToManyField(
         AssetClass, blank=True, related_name="+", help_text="A 401(k) menu; empty means all."
     )
@@ -239,6 +257,10 @@ class Account(models.Model):
             models.CheckConstraint(condition=Q(cash__gte=0), name="account_cash_non_negative"),
             models.CheckConstraint(
                 condition=Q(cash_reserve__gte=0), name="account_cash_reserve_non_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(prior_year_end_value__isnull=True) | Q(prior_year_end_value__gte=0),
+                name="account_prior_year_end_value_non_negative",
             ),
             models.CheckConstraint(
                 condition=Q(account_type__in=AccountType.values), name="account_type_valid"

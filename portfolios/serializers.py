@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
-from advisory.engine.money import ONE, ZERO
+from advisory.engine.money import HUNDRED, ONE, ZERO
 from advisory.engine.types import TaxTreatment
 from advisory.models import Role, User
 from portfolios.access import firm_id_of, households_for, role_of
@@ -133,6 +133,7 @@ class AssetClassSerializer(BookSerializer):
             "qualified_ratio",
             "turnover",
             "tax_exempt",
+            "duration",
             "sort_order",
         )
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {
@@ -141,6 +142,7 @@ class AssetClassSerializer(BookSerializer):
             "income_yield": UNIT_INTERVAL,
             "qualified_ratio": UNIT_INTERVAL,
             "turnover": UNIT_INTERVAL,
+            "duration": {"min_value": ZERO, "max_value": HUNDRED, "required": False},
             "sort_order": {"required": False},
         }
 
@@ -314,12 +316,16 @@ class AccountSerializer(BookSerializer):
             "masked_number",
             "cash",
             "cash_reserve",
+            "prior_year_end_value",
+            "prior_year_end_date",
             "allowed_asset_classes",
             "market_value",
         )
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {
             "cash": NON_NEGATIVE,
             "cash_reserve": NON_NEGATIVE,
+            "prior_year_end_value": {**NON_NEGATIVE, "required": False},
+            "prior_year_end_date": {"required": False},
             "number_last4": {"help_text": "Only the last 4 digits of the account number."},
         }
 
@@ -335,6 +341,11 @@ class AccountSerializer(BookSerializer):
         if owner is not None and household is not None and owner.household_id != household.pk:
             raise serializers.ValidationError(
                 {"owner": ["The owner must be a person of the account's household."]}
+            )
+        year_end = attrs.get("prior_year_end_date")
+        if year_end is not None and (year_end.month, year_end.day) != (12, 31):
+            raise serializers.ValidationError(
+                {"prior_year_end_date": ["The custodian's balance is for a 31 December."]}
             )
         return attrs
 

@@ -20,16 +20,18 @@ Out of scope, to say so in the product where it applies:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from advisory.engine.money import CENT
+from advisory.engine.money import CENT, ZERO
 from advisory.engine.tax_tables import (
     RMD_START_AGE_BEFORE_1951,
     RMD_START_AGES,
     UNIFORM_TABLE_FIRST_YEAR,
     uniform_lifetime_divisor,
 )
+from advisory.engine.types import RMD_ACCOUNT_TYPES
 
 
 def rmd_start_age(birth_date: date) -> int:
@@ -65,3 +67,53 @@ def required_minimum_distribution(
         return None
     divisor = uniform_lifetime_divisor(age)
     return (prior_year_end_balance / divisor).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class AccountRmd:
+    """One traditional account's RMD for a year, in dollars.
+
+    ``prior_year_end_value``: the balance on 31 December of ``year - 1``.
+    ``distributed``: withdrawals from the account so far in ``year`` (>= 0).
+    ``remaining``: what is still to take out, never below 0.
+    """
+
+    year: int
+    age: int
+    divisor: Decimal
+    prior_year_end_value: Decimal
+    amount: Decimal
+    distributed: Decimal
+    remaining: Decimal
+
+
+def account_rmd(
+    account_type: str,
+    birth_date: date | None,
+    prior_year_end_value: Decimal,
+    year: int,
+    distributed: Decimal = ZERO,
+) -> AccountRmd | None:
+    """The account's RMD for ``year``, or None when none is required.
+
+    None for accounts without RMDs (taxable, Roth IRA, Roth 401(k) since 2024,
+    HSA), for an owner without a birth date, and before the start age.
+    ``distributed`` is the year's withdrawals so far as a positive amount.
+    """
+    if account_type not in RMD_ACCOUNT_TYPES or birth_date is None:
+        return None
+    if distributed < 0:
+        raise ValueError(f"distributed must be a positive amount, got {distributed}")
+    amount = required_minimum_distribution(prior_year_end_value, birth_date, year)
+    if amount is None:
+        return None
+    age = year - birth_date.year
+    return AccountRmd(
+        year=year,
+        age=age,
+        divisor=uniform_lifetime_divisor(age),
+        prior_year_end_value=prior_year_end_value,
+        amount=amount,
+        distributed=distributed,
+        remaining=max(ZERO, amount - distributed),
+    )

@@ -156,6 +156,75 @@ def _filing_status(filing_status: str) -> str:
     return status
 
 
+# Account types that share one limit: both 401(k)s share the deferral, both IRAs the IRA limit.
+LIMIT_GROUPS: Mapping[str, str] = {
+    "traditional_401k": "401k",
+    "roth_401k": "401k",
+    "traditional_ira": "ira",
+    "roth_ira": "ira",
+    "hsa": "hsa",
+}
+LIMIT_GROUP_LABELS: Mapping[str, str] = {"401k": "401(k)", "ira": "IRA", "hsa": "HSA"}
+_GROUP_ACCOUNT_TYPE = {"401k": "traditional_401k", "ira": "traditional_ira", "hsa": "hsa"}
+
+
+@dataclass(frozen=True)
+class ContributionLimit:
+    """A person's limit for one group (``401k``, ``ira``, ``hsa``) and year, in dollars."""
+
+    group: str
+    year: int
+    base: Decimal  # the limit before catch-ups
+    catch_up: Decimal  # the catch-up the person's age allows (0 when none)
+
+    @property
+    def total(self) -> Decimal:
+        return self.base + self.catch_up
+
+
+@dataclass(frozen=True)
+class ContributionRoom:
+    """What a person may still contribute to one group in a year (dollars, >= 0)."""
+
+    limit: ContributionLimit
+    contributed: Decimal  # the year's contributions so far (deposits), >= 0
+    remaining: Decimal  # limit.total - contributed, never below 0
+    over: Decimal  # contributed beyond the limit (an excess contribution), >= 0
+
+
+def contribution_limit_parts(
+    group: str, year: int, age: int, hsa_coverage: str = "self"
+) -> ContributionLimit:
+    """The base limit and the age's catch-up for a limit group (see ``contribution_limit``)."""
+    account_type = _GROUP_ACCOUNT_TYPE.get(group)
+    if account_type is None:
+        raise ValueError(f"unknown limit group {group!r}; expected 401k, ira or hsa")
+    total = contribution_limit(account_type, year, age, hsa_coverage)
+    base = contribution_limit(account_type, year, 0, hsa_coverage)
+    if total is None or base is None:  # only taxable accounts have no limit
+        raise ValueError(f"no limit for {group}")
+    return ContributionLimit(group=group, year=year, base=base, catch_up=total - base)
+
+
+def contribution_room(
+    group: str, year: int, age: int, contributed: Decimal, hsa_coverage: str = "self"
+) -> ContributionRoom:
+    """Room left for ``year`` after ``contributed`` dollars (the year's deposits).
+
+    ``age`` is the age reached by 31 December of ``year``. An over-contribution
+    shows as ``over`` with no room left (the advisor has it corrected).
+    """
+    if contributed < 0:
+        raise ValueError(f"contributions must not be negative, got {contributed}")
+    limit = contribution_limit_parts(group, year, age, hsa_coverage)
+    return ContributionRoom(
+        limit=limit,
+        contributed=contributed,
+        remaining=max(ZERO, limit.total - contributed),
+        over=max(ZERO, contributed - limit.total),
+    )
+
+
 def contribution_limit(
     account_type: str, year: int, age: int, hsa_coverage: str = "self"
 ) -> Decimal | None:

@@ -1,1 +1,1 @@
-"""Quarterly monitoring and annual reviews: the schedule, the workflow, the packet."""
+"""Quarterly monitoring and annual reviews: the schedule, the workflow, the packet, the figures."""

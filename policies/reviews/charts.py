@@ -16,6 +16,8 @@ WIDTH = 640
 HEIGHT = 220
 LEFT = 48  # room for the y labels
 BOTTOM = 24  # room for the x labels
+TOP = 8  # room for the top y label
+RIGHT = 28  # room for the last x label
 PALETTE = ("#1f4e79", "#c0504d", "#9bbb59", "#8064a2", "#4bacc6", "#f79646", "#7f7f7f", "#2c7a7b")
 
 
@@ -75,13 +77,13 @@ def line_chart(
     low, high = y_range or (min(values), max(values))
     if high - low < 1e-9:
         low, high = low - 0.5, high + 0.5
-    plot_w, plot_h = WIDTH - LEFT, HEIGHT - BOTTOM
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - BOTTOM - TOP
 
     def px(day: date) -> float:
         return round(LEFT + plot_w * (day - first).days / span, 1)
 
     def py(value: float) -> float:
-        return round(plot_h - plot_h * (value - low) / (high - low), 1)
+        return round(TOP + plot_h - plot_h * (value - low) / (high - low), 1)
 
     lines = tuple(
         Line(label, PALETTE[i % len(PALETTE)], " ".join(f"{px(d)},{py(v)}" for d, v in points))

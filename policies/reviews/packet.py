@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import importlib
 import logging
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
@@ -25,9 +24,17 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from advisory.engine.money import ZERO, to_cents
+from advisory.engine.tax_tables import LIMIT_GROUP_LABELS
 from policies.drift import drift_rows_json
 from policies.models import DriftSnapshot, InvestmentPolicy, PolicyStatus
 from policies.proposals.models import Proposal
+from policies.reviews.figures import (
+    household_contribution_room,
+    household_correlations,
+    household_returns,
+    household_rmds,
+    household_stress,
+)
 from policies.reviews.models import CLIENT_VISIBLE_STATUSES, Review
 from policies.selectors import active_policies_bulk, drift_of, household_values_bulk
 from portfolios.models import Household, Transaction, TransactionKind
@@ -178,65 +185,113 @@ def _section(name: str, build: Callable[[], Any]) -> Any:
         return {"unavailable": str(problem)}
 
 
-def _returns_rows(found: Any) -> list[dict[str, Any]]:
-    rows = []
-    for row in found:
-        window = getattr(row, "window", None)
-        rows.append(
+def _rmd_rows(rows: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "account": row.account.pk,
+            "account_name": row.account.name,
+            "person": row.person.pk,
+            "person_name": str(row.person),
+            "year": row.rmd.year,
+            "age": row.rmd.age,
+            "divisor": row.rmd.divisor,
+            "prior_year_end_value": row.rmd.prior_year_end_value,
+            "prior_year_end_source": "custodian" if row.custodian_figure else "computed",
+            "amount": row.rmd.amount,
+            "distributed": row.rmd.distributed,
+            "remaining": row.rmd.remaining,
+        }
+        for row in rows
+    ]
+
+
+def _room_rows(rows: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "person": row.person.pk,
+            "person_name": str(row.person),
+            "account_type": row.group,
+            "account_type_label": LIMIT_GROUP_LABELS[row.group],
+            "limit": row.room.limit.base,
+            "catch_up": row.room.limit.catch_up,
+            "contributed": row.room.contributed,
+            "remaining": row.room.remaining,
+        }
+        for row in rows
+    ]
+
+
+def _stress_rows(results: Any) -> dict[str, Any]:
+    scenarios = [
+        {
+            "name": result.name,
+            "impact": to_cents(result.impact),
+            "impact_pct": result.impact_pct,
+            "by_class": [
+                {"asset_class": c.code, "shock": c.shock, "impact": to_cents(c.impact)}
+                for c in sorted(result.by_class, key=lambda c: c.impact)
+            ],
+        }
+        for result in results
+    ]
+    return {"scenarios": scenarios}
+
+
+def _correlation_rows(rows: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "asset_class": row.asset_class.code,
+            "correlation": row.report.correlation,
+            "median_1y": row.report.median_1y,
+            "flagged": row.report.flagged,
+            "flagged_since": row.report.flagged_since,
+            "series": [[day, value] for day, value in row.report.series],
+        }
+        for row in rows
+    ]
+
+
+def _returns(found: Any) -> dict[str, Any]:
+    return {
+        "periods": [
             {
-                "period": plain(window.period) if window else plain(getattr(row, "period", "")),
-                "label": window.label if window else str(getattr(row, "label", "")),
-                "start": plain(window.start if window else row.start),
-                "end": plain(window.end if window else row.end),
-                "annualised": bool(getattr(window, "annualised", False)),
-                "twr": plain(row.twr),
-                "mwr": plain(row.mwr),
-                "benchmark": plain(row.benchmark),
+                "period": p.window.period,
+                "label": p.window.label,
+                "start": p.window.start,
+                "end": p.window.end,
+                "annualised": p.window.annualised,
+                "twr": p.twr,
+                "mwr": p.mwr,
+                "benchmark": p.benchmark,
             }
-        )
-    return rows
-
-
-FIGURES_MODULE = "policies.reviews.figures"
-SECTIONS = ("returns", "rmds", "contribution_room", "stress", "correlations")
-
-
-def _figures_module() -> Any:
-    """The figures selectors (built on the engine), or None until they are installed.
-
-    Only the module's own absence is forgiven; an import error inside it is raised.
-    """
-    try:
-        return importlib.import_module(FIGURES_MODULE)
-    except ModuleNotFoundError as missing:
-        if missing.name != FIGURES_MODULE:
-            raise
-        return None
+            for p in found.periods
+        ],
+        "growth": [{"day": day, "value": value} for day, value in found.growth],
+        "benchmark_growth": [{"day": day, "value": value} for day, value in found.benchmark],
+    }
 
 
 def _figures(household: Household, as_of: date, since: date | None) -> dict[str, Any]:
-    figures = _figures_module()
-    if figures is None:
-        return {name: {"unavailable": "Not computed in this version."} for name in SECTIONS}
-
-    def returns() -> Any:
-        found = figures.household_returns(household, as_of=as_of, since=since)
-        periods = getattr(found, "periods", found)
-        return {
-            "periods": _returns_rows(periods),
-            "growth": plain(getattr(found, "growth", [])),
-            "benchmark_growth": plain(getattr(found, "benchmark_growth", [])),
-        }
-
+    """The engine's figures for the packet, each section on its own (see ``_section``)."""
     return {
-        "returns": _section("returns", returns),
-        "rmds": _section("rmds", lambda: figures.household_rmds(household, as_of.year)),
-        "contribution_room": _section(
-            "contribution_room", lambda: figures.household_contribution_room(household, as_of.year)
+        "returns": _section(
+            "returns",
+            lambda: _returns(household_returns(household=household, as_of=as_of, since=since)),
         ),
-        "stress": _section("stress", lambda: figures.household_stress(household, as_of=as_of)),
+        "rmds": _section(
+            "rmds",
+            lambda: _rmd_rows(household_rmds(household=household, year=as_of.year, as_of=as_of)),
+        ),
+        "contribution_room": _section(
+            "contribution_room",
+            lambda: _room_rows(household_contribution_room(household=household, year=as_of.year)),
+        ),
+        "stress": _section(
+            "stress", lambda: _stress_rows(household_stress(household=household, as_of=as_of))
+        ),
         "correlations": _section(
-            "correlations", lambda: figures.household_correlations(household, as_of=as_of)
+            "correlations",
+            lambda: _correlation_rows(household_correlations(household=household, as_of=as_of)),
         ),
     }
 

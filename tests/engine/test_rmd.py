@@ -7,7 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from advisory.engine.rmd import first_rmd_year, required_minimum_distribution, rmd_start_age
+from advisory.engine.rmd import (
+    account_rmd,
+    first_rmd_year,
+    required_minimum_distribution,
+    rmd_start_age,
+)
 
 D = Decimal
 
@@ -77,3 +82,25 @@ def test_bad_inputs_are_errors() -> None:
         required_minimum_distribution(D("-1"), date(1950, 1, 1), 2026)
     with pytest.raises(ValueError, match="2021"):
         required_minimum_distribution(D("1000"), date(1940, 1, 1), 2021)
+
+
+def test_account_rmd_with_distributions_so_far() -> None:
+    # 100,000 at 75 -> 4,065.04; 1,000 taken so far leaves 3,065.04
+    rmd = account_rmd("traditional_ira", date(1951, 6, 1), D("100000"), 2026, D("1000"))
+    assert rmd is not None
+    assert (rmd.age, rmd.divisor, rmd.amount) == (75, D("24.6"), D("4065.04"))
+    assert (rmd.distributed, rmd.remaining) == (D("1000"), D("3065.04"))
+    # taking more than the RMD leaves nothing (never a negative remainder)
+    more = account_rmd("traditional_401k", date(1946, 9, 9), D("500000"), 2026, D("30000"))
+    assert more is not None
+    assert (more.amount, more.remaining) == (D("24752.48"), D("0"))
+
+
+@pytest.mark.parametrize("account_type", ["roth_ira", "roth_401k", "taxable", "hsa"])
+def test_no_rmd_for_roth_taxable_or_hsa(account_type: str) -> None:
+    assert account_rmd(account_type, date(1940, 1, 1), D("100000"), 2026) is None
+
+
+def test_no_rmd_before_the_start_age_or_without_a_birth_date() -> None:
+    assert account_rmd("traditional_ira", date(1960, 1, 1), D("100000"), 2034) is None  # 74
+    assert account_rmd("traditional_ira", None, D("100000"), 2026) is None

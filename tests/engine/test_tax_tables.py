@@ -9,6 +9,8 @@ import pytest
 
 from advisory.engine.tax_tables import (
     contribution_limit,
+    contribution_limit_parts,
+    contribution_room,
     ltcg_rate_bracket,
     niit_threshold,
     uniform_lifetime_divisor,
@@ -155,3 +157,44 @@ def test_uniform_table_shrinks_with_age_and_starts_at_72() -> None:
     assert all(older < younger for younger, older in pairwise(divisors))
     with pytest.raises(ValueError, match="71"):
         uniform_lifetime_divisor(71)
+
+
+PARTS_CASES = [
+    # group, year, age, coverage, base, catch-up: every catch-up by age, 2025 and 2026
+    ("401k", 2025, 49, "self", "23500", "0"),
+    ("401k", 2025, 50, "self", "23500", "7500"),
+    ("401k", 2025, 60, "self", "23500", "11250"),
+    ("401k", 2025, 63, "self", "23500", "11250"),
+    ("401k", 2025, 64, "self", "23500", "7500"),
+    ("401k", 2026, 50, "self", "24500", "8000"),
+    ("401k", 2026, 62, "self", "24500", "11250"),
+    ("ira", 2025, 49, "self", "7000", "0"),
+    ("ira", 2025, 50, "self", "7000", "1000"),
+    ("ira", 2026, 50, "self", "7500", "1100"),
+    ("hsa", 2025, 54, "self", "4300", "0"),
+    ("hsa", 2025, 55, "family", "8550", "1000"),
+    ("hsa", 2026, 55, "self", "4400", "1000"),
+    ("hsa", 2026, 70, "family", "8750", "1000"),
+]
+
+
+@pytest.mark.parametrize(("group", "year", "age", "coverage", "base", "catch_up"), PARTS_CASES)
+def test_contribution_limit_parts(
+    group: str, year: int, age: int, coverage: str, base: str, catch_up: str
+) -> None:
+    limit = contribution_limit_parts(group, year, age, coverage)
+    assert (limit.base, limit.catch_up) == (D(base), D(catch_up))
+
+
+def test_contribution_room() -> None:
+    # 2026 IRA at 52: 7,500 + 1,100 = 8,600; 3,000 deposited leaves 5,600
+    room = contribution_room("ira", 2026, 52, D("3000"))
+    assert (room.remaining, room.over) == (D("5600"), D("0"))
+    # 2025 HSA self at 40: 4,300; 5,000 deposited is 700 over, nothing left
+    over = contribution_room("hsa", 2025, 40, D("5000"))
+    assert (over.remaining, over.over) == (D("0"), D("700"))
+
+
+def test_contribution_room_for_a_year_not_in_the_table_names_it() -> None:
+    with pytest.raises(ValueError, match="no tax figures for 2024"):
+        contribution_room("401k", 2024, 40, D("0"))

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import sys
-import types
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -19,18 +15,6 @@ from tests.conftest import World
 from tests.policies.conftest import make_policy
 
 ANCHOR = date(2025, 1, 15)
-
-
-@dataclass(frozen=True)
-class EngineCorrelation:
-    """A correlation row as the engine's dataclass gives it (``code``, pairs)."""
-
-    code: str
-    correlation: Decimal
-    median_1y: Decimal
-    flagged: bool
-    flagged_since: date | None
-    series: tuple[tuple[date, Decimal], ...]
 
 
 ANNUAL_2026 = ReviewPeriod("annual", date(2025, 1, 15), date(2026, 1, 15), date(2026, 2, 14))
@@ -86,56 +70,22 @@ FULL_NOTES = [
 ]
 
 
-@pytest.fixture
-def figures(monkeypatch: pytest.MonkeyPatch) -> types.ModuleType:
-    module = types.ModuleType("policies.reviews.figures")
-    module.household_returns = lambda household, as_of, since=None: [  # type: ignore[attr-defined]
-        types.SimpleNamespace(
-            period="ytd",
-            label="Year to date",
-            start=date(2025, 12, 31),
-            end=as_of,
-            twr=Decimal("0.0123"),
-            mwr=Decimal("0.0119"),
-            benchmark=Decimal("0.0100"),
-        )
-    ]
-    module.household_rmds = lambda household, year: []  # type: ignore[attr-defined]
-    module.household_contribution_room = lambda household, year: []  # type: ignore[attr-defined]
-    module.household_stress = lambda household, as_of: {  # type: ignore[attr-defined]
-        "scenarios": [
-            {
-                "name": "Equities -30%",
-                "impact": Decimal("-9000"),
-                "impact_pct": Decimal("-0.1"),
-                "by_class": {"us_equity": Decimal("-7500")},
-            }
-        ]
-    }
-    module.household_correlations = lambda household, as_of: [  # type: ignore[attr-defined]
-        {
-            "asset_class": "us_bonds",
-            "correlation": Decimal("0.31"),
-            "median_1y": Decimal("0.05"),
-            "flagged": True,
-            "flagged_since": date(2026, 1, 5),
-            "series": [
-                {"day": date(2025, 10, 1), "correlation": "0.02"},
-                {"day": date(2026, 1, 30), "correlation": "0.31"},
-            ],
-        },
-        # The engine's own shape: ``code`` and (day, correlation) pairs.
-        EngineCorrelation(
-            code="intl_equity",
-            correlation=Decimal("0.8"),
-            median_1y=Decimal("0.75"),
-            flagged=False,
-            flagged_since=None,
-            series=((date(2025, 10, 1), Decimal("0.7")), (date(2026, 1, 30), Decimal("0.8"))),
-        ),
-    ]
-    monkeypatch.setitem(sys.modules, "policies.reviews.figures", module)
-    import policies.reviews as package
+def price_history(world: World, days: int = 160, end: date = date(2026, 1, 30)) -> None:
+    """Daily closes for the world's funds on weekdays up to ``end`` (made-up, wavy series)."""
+    import math
+    from datetime import timedelta
+    from decimal import Decimal
 
-    monkeypatch.setattr(package, "figures", module, raising=False)
-    return module
+    from portfolios.models import PricePoint
+
+    points = []
+    day, made = end, 0
+    while made < days:
+        if day.weekday() < 5:
+            for n, symbol in enumerate(("VTI", "VXUS", "BND", "ITOT")):
+                wave = math.sin(made / (5 + n)) + 0.3 * math.cos(made / 3)
+                close = Decimal(str(round(100 + 10 * n + wave * (3 - n * 0.5), 4)))
+                points.append(PricePoint(security=world.securities[symbol], date=day, close=close))
+            made += 1
+        day -= timedelta(days=1)
+    PricePoint.objects.bulk_create(points)

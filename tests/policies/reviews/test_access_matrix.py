@@ -105,7 +105,7 @@ def _review(world: World, status: str) -> Review:
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", API, ids=str)
-def test_api_matrix(world: World, figures: Any, api_as: Any, route: Route, persona: str) -> None:
+def test_api_matrix(world: World, api_as: Any, route: Route, persona: str) -> None:
     review = _review(world, route.status)
     client = api_as(persona)
     answer = getattr(client, route.method)(route.path(world, review), route.body, format="json")
@@ -114,9 +114,7 @@ def test_api_matrix(world: World, figures: Any, api_as: Any, route: Route, perso
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("route", PAGES, ids=str)
-def test_page_matrix(
-    world: World, figures: Any, client_as: Any, route: Route, persona: str
-) -> None:
+def test_page_matrix(world: World, client_as: Any, route: Route, persona: str) -> None:
     review = _review(world, route.status)
     client = client_as(persona)
     answer = getattr(client, route.method)(route.path(world, review), route.body)

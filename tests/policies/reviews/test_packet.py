@@ -2,8 +2,7 @@
 realised gains, what changed), a constant number of queries, and the PDFs kept until they change.
 
 The figures (returns, RMDs, room, stress, correlations) are the engine's and tested there;
-here a stand-in ``figures`` module (conftest) returns known rows so the packet's layout can
-be checked.
+here they are checked only where the packet's layout needs them (names, charts, sections).
 """
 
 from __future__ import annotations
@@ -21,14 +20,19 @@ from policies.reviews.packet import review_packet
 from portfolios.models import Transaction, TransactionKind
 from tests.conftest import World
 from tests.factories import LotFactory
-from tests.policies.reviews.conftest import QUARTER_Q3, make_review, scheduled_policy
+from tests.policies.reviews.conftest import (
+    QUARTER_Q3,
+    make_review,
+    price_history,
+    scheduled_policy,
+)
 
 pytestmark = pytest.mark.django_db
 
 AS_OF = date(2026, 2, 1)
 
 
-def test_allocation_and_drift_now_against_the_targets(world: World, figures: Any) -> None:
+def test_allocation_and_drift_now_against_the_targets(world: World) -> None:
     scheduled_policy(world)  # 40 / 20 / 35 / 5
     packet = review_packet(world.household, as_of=AS_OF)
     # Lots: VTI 100 x 250 = 25,000; VXUS 200 x 60 = 12,000; BND 300 x 72 = 21,600;
@@ -43,11 +47,12 @@ def test_allocation_and_drift_now_against_the_targets(world: World, figures: Any
     assert Decimal(drift["us_equity"]["current"]).quantize(Decimal("0.0001")) == Decimal("0.3870")
     assert packet["last_review"] is None
     assert packet["drift_at_last_review"] is None
-    assert packet["returns"][0]["twr"] == "0.0123"
-    assert packet["stress"]["scenarios"][0]["impact"] == "-9000"
+    # Equities -30% on 25,000 + 12,000 of equity funds: -11,100.
+    stress = {row["name"]: row for row in packet["stress"]["scenarios"]}
+    assert stress["Equities -30%"]["impact"] == "-11100.00"
 
 
-def test_drift_at_the_last_review_and_what_changed_since(world: World, figures: Any) -> None:
+def test_drift_at_the_last_review_and_what_changed_since(world: World) -> None:
     policy = scheduled_policy(world)
     last = make_review(
         world, kind=ReviewKind.QUARTERLY, period=QUARTER_Q3, status=ReviewStatus.COMPLETED
@@ -88,7 +93,7 @@ def test_drift_at_the_last_review_and_what_changed_since(world: World, figures: 
     assert packet["changes"]["policies"][0]["rationale"] == "Bonds up after the review."
 
 
-def test_the_years_realised_gains_and_losses(world: World, figures: Any) -> None:
+def test_the_years_realised_gains_and_losses(world: World) -> None:
     scheduled_policy(world)
     account = world.household.accounts.get(name="Joint brokerage")
     vti = world.securities["VTI"]
@@ -117,7 +122,7 @@ def test_the_years_realised_gains_and_losses(world: World, figures: Any) -> None
 
 
 def test_building_the_packet_does_not_grow_with_lots(
-    world: World, figures: Any, django_assert_num_queries: Any
+    world: World, django_assert_num_queries: Any
 ) -> None:
     scheduled_policy(world)
     make_review(world, kind=ReviewKind.QUARTERLY, period=QUARTER_Q3, status=ReviewStatus.COMPLETED)
@@ -138,7 +143,7 @@ def test_building_the_packet_does_not_grow_with_lots(
 
 
 def test_the_pdf_is_kept_until_what_it_shows_changes(
-    world: World, figures: Any, client_as: Any, monkeypatch: pytest.MonkeyPatch
+    world: World, client_as: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     scheduled_policy(world)
     review = make_review(world, status=ReviewStatus.AWAITING_CLIENT)
@@ -164,7 +169,7 @@ def test_the_pdf_is_kept_until_what_it_shows_changes(
     assert len(renders) == 2
 
 
-def test_the_client_report_speaks_plainly(world: World, figures: Any) -> None:
+def test_the_client_report_speaks_plainly(world: World) -> None:
     from policies.reviews.pdf import render_html
 
     scheduled_policy(world)
@@ -181,21 +186,23 @@ def test_the_client_report_speaks_plainly(world: World, figures: Any) -> None:
     assert "<polyline" not in html or "How one dollar grew" in html
 
 
-def test_the_packet_page_draws_the_correlation_chart(
-    world: World, figures: Any, client_as: Any
-) -> None:
+def test_the_packet_page_draws_the_correlation_chart(world: World, client_as: Any) -> None:
+    price_history(world)
     scheduled_policy(world)
     review = make_review(world, status=ReviewStatus.AWAITING_CLIENT)
     page = client_as("client").get(f"/reviews/{review.pk}/packet/")
     assert page.status_code == 200
     text = page.content.decode()
-    assert "Rising since 2026-01-05" in text
-    assert text.count("<polyline") == 2  # two classes' correlations; no growth series given
+    packet = review_packet(world.household, as_of=review.packet_as_of(timezone.localdate()))
+    drawn = [row for row in packet["correlations"] if len(row["series"]) >= 2]
+    assert drawn  # 160 days of prices give a rolling 90-day correlation
+    chart = text.split('aria-label="Rolling correlation of each class with US equity"')[1]
+    chart = chart.split("</svg>")[0]
+    assert chart.count("<polyline") == len(drawn)
+    assert "International Equity" in chart or world.classes["intl_equity"].name in chart
 
 
-def test_the_api_packet_rejects_a_future_or_bad_date(
-    world: World, figures: Any, api_as: Any
-) -> None:
+def test_the_api_packet_rejects_a_future_or_bad_date(world: World, api_as: Any) -> None:
     scheduled_policy(world)
     url = f"/api/v1/households/{world.household.pk}/review-packet/"
     assert api_as("owner").get(url + "?as_of=2999-01-01").json() == {
@@ -215,14 +222,16 @@ def test_the_api_packet_rejects_a_future_or_bad_date(
     } <= set(body)
 
 
-def test_without_the_figures_module_the_sections_say_so(
+def test_a_figure_that_cannot_be_computed_says_why(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import sys
+    import policies.reviews.packet as packet_module
 
-    monkeypatch.setitem(sys.modules, "policies.reviews.figures", None)  # import fails
+    def no_table(**_: Any) -> Any:
+        raise ValueError("no tax table for 2031")
+
+    monkeypatch.setattr(packet_module, "household_rmds", no_table)
     scheduled_policy(world)
     packet = review_packet(world.household, as_of=AS_OF)
-    assert packet["stress"] == {"unavailable": "Not computed in this version."}
-    assert packet["returns"] == []
+    assert packet["rmds"] == {"unavailable": "no tax table for 2031"}
     assert packet["total_value"] == "64600.00"  # the rest of the packet is still there
