@@ -7,19 +7,16 @@ the versions, reviews and proposals a client may already open by their URLs.
 
 from __future__ import annotations
 
-import importlib
-import inspect
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from types import ModuleType
-from typing import Any
 
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from advisory.engine.money import ZERO
+from advisory.engine.returns import Period
 from advisory.engine.rmd import first_rmd_year
 from advisory.engine.types import RMD_ACCOUNT_TYPES
 from advisory.models import User
@@ -27,6 +24,7 @@ from policies.models import InvestmentPolicy, PolicyStatus
 from policies.portal.words import PlanState, ProposalStage, plan_sentence
 from policies.proposals.models import Proposal, ProposalKind, ProposalStatus
 from policies.proposals.selectors import visible_proposals
+from policies.reviews.figures import household_returns, household_rmds
 from policies.reviews.models import OPEN_STATUSES, Review, ReviewKind, ReviewStatus
 from policies.reviews.selectors import review_list
 from policies.selectors import active_policy_get, household_drift, next_review_of
@@ -35,8 +33,12 @@ from portfolios.models import Account, Household
 # An executed rebalance is news for this long; after it the mix speaks for itself.
 REBALANCE_NEWS_DAYS = 45
 REVIEWING = (ProposalStatus.PENDING, ProposalStatus.DRAFT)
-# reviews-engine's figures (returns, RMD amounts); the portal shows them once installed.
-FIGURES_MODULE = "policies.reviews.figures"
+# The returns a client reads: the quarter, the year, and since the first value.
+RETURN_PERIODS = {
+    Period.QTD: "This quarter",
+    Period.YTD: "This year",
+    Period.INCEPTION: "Since you started",
+}
 
 
 # --- the plan sentence ---------------------------------------------------------------------
@@ -100,16 +102,6 @@ class ComingUp:
     rmds: list[RmdNotice]
 
 
-def _figures() -> ModuleType | None:
-    """reviews-engine's figures module, or None until it is merged (the RMD shows no amount)."""
-    try:
-        return importlib.import_module(FIGURES_MODULE)
-    except ModuleNotFoundError as missing:
-        if missing.name != FIGURES_MODULE:
-            raise
-        return None
-
-
 def _next_review(household: Household, policy: InvestmentPolicy | None, today: date) -> tuple:
     review = (
         Review.objects.filter(household=household, status__in=OPEN_STATUSES, due_on__gte=today)
@@ -124,13 +116,11 @@ def _next_review(household: Household, policy: InvestmentPolicy | None, today: d
 
 
 def _rmd_amounts(household: Household, today: date) -> dict[int, Decimal] | None:
-    """Remaining RMD by account id, from reviews-engine's ``household_rmds`` if installed."""
-    figures = _figures()
-    if figures is None or not hasattr(figures, "household_rmds"):
+    """What remains to take this year by account id (reviews' figures); None if not computable."""
+    try:
+        rows = household_rmds(household=household, year=today.year, as_of=today)
+    except ValueError:  # a year outside the engine's tables: say "your advisor will tell you"
         return None
-    accepts = inspect.signature(figures.household_rmds).parameters
-    extra = {"as_of": today} if "as_of" in accepts else {}
-    rows: list[Any] = figures.household_rmds(household=household, year=today.year, **extra)
     return {row.account.pk: row.rmd.remaining for row in rows}
 
 
@@ -170,6 +160,27 @@ def coming_up(*, household: Household, today: date) -> ComingUp:
     return ComingUp(
         next_review=on, next_review_kind=kind, rmds=rmd_notices(household=household, today=today)
     )
+
+
+@dataclass(frozen=True)
+class ReturnLine:
+    label: str
+    rate: Decimal  # time-weighted, a fraction; per year when ``annualised``
+    annualised: bool
+    start: date
+
+
+def returns_summary(*, household: Household, today: date) -> list[ReturnLine]:
+    """Time-weighted returns for the quarter, the year and since inception (none without data)."""
+    found = household_returns(household=household, as_of=today)
+    lines = []
+    for period in found.periods:
+        label = RETURN_PERIODS.get(period.window.period)
+        if label is not None and period.twr is not None:
+            lines.append(
+                ReturnLine(label, period.twr, period.window.annualised, period.window.start)
+            )
+    return lines
 
 
 # --- waiting for the client ---------------------------------------------------------------

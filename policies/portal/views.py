@@ -52,6 +52,7 @@ def client_portal(request: AuthenticatedHttpRequest) -> HttpResponse:
         "household": household,
         "plan_sentence": selectors.plan_summary(household=household, today=today),
         "coming": selectors.coming_up(household=household, today=today),
+        "returns": selectors.returns_summary(household=household, today=today),
         "waiting": selectors.waiting_for(user=request.user, household=household),
         "advisor": household.primary_advisor,
         **summary_context(summary),

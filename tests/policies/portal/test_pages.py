@@ -181,3 +181,36 @@ def test_email_choices_are_saved(world: World, client_as: Any) -> None:
     assert response.status_code == 302
     preference = NotificationPreference.objects.get(user=world.user("client"))
     assert (preference.email_new_documents, preference.email_awaiting) == (False, True)
+
+
+def test_an_rmd_to_take_this_year_with_what_remains(world: World, client_as: Any) -> None:
+    from datetime import date, datetime
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from portfolios.models import AccountType
+    from tests.factories import AccountFactory, PersonFactory
+
+    plan(world, CLOSE)
+    # Born 1950: RMDs from 72, so 2022; aged 76 in 2026, Uniform Lifetime divisor 23.7.
+    bob = PersonFactory(household=world.household, first_name="Bob", date_of_birth=date(1950, 6, 1))
+    AccountFactory(
+        household=world.household,
+        owner=bob,
+        name="Bob IRA",
+        account_type=AccountType.TRADITIONAL_IRA,
+        cash=Decimal("100000"),
+        prior_year_end_value=Decimal("100000"),
+        prior_year_end_date=date(2025, 12, 31),
+    )
+    noon = datetime(2026, 6, 15, 12, tzinfo=ZoneInfo("America/New_York"))
+    with time_machine.travel(noon, tick=False):
+        html = html_of(client_as("client").get("/portal/"))
+    # 100,000 / 23.7 = 4,219.409 -> $4,219.41, nothing withdrawn yet this year.
+    assert (
+        "Bob must take a required minimum distribution this year (by December 31, 2026) "
+        "from Bob IRA: <strong>$4,219.41</strong> is still to take."
+    ) in html
+    assert "Ann must take" not in html  # born 1962: not before 2037
