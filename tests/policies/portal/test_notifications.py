@@ -109,3 +109,17 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(
         except RuntimeError:
             pass
     assert mail.outbox == []
+
+
+def test_the_review_request_honours_the_awaiting_choice(world: World) -> None:
+    from policies.reviews.emails import send_client_request
+    from policies.reviews.models import ReviewStatus
+    from tests.policies.reviews.conftest import make_review, scheduled_policy
+
+    scheduled_policy(world)
+    review = make_review(world, status=ReviewStatus.AWAITING_CLIENT)
+    NotificationPreference.objects.create(user=world.user("client"), email_awaiting=False)
+    assert send_client_request(review_id=review.pk) == 0
+    NotificationPreference.objects.filter(user=world.user("client")).update(email_awaiting=True)
+    assert send_client_request(review_id=review.pk) == 1
+    assert "/portal/waiting/" in mail.outbox[0].body
