@@ -193,7 +193,8 @@ class WaitingItem:
     kind: str  # ips | review
     title: str
     since: date
-    read_url: str
+    read_url: str  # the page, readable on a phone
+    pdf_url: str
     acknowledge_url: str
 
 
@@ -211,7 +212,8 @@ def waiting_for(*, user: User, household: Household) -> list[WaitingItem]:
                 kind="ips",
                 title=f"Investment Policy Statement, version {policy.version}",
                 since=policy.effective_date or timezone.localdate(),
-                read_url=reverse("policy_document", args=[policy.pk]),
+                read_url=reverse("policy_detail", args=[household.pk]),
+                pdf_url=reverse("policy_document", args=[policy.pk]),
                 acknowledge_url=reverse("portal_acknowledge_ips", args=[policy.pk]),
             )
         )
@@ -222,7 +224,8 @@ def waiting_for(*, user: User, household: Household) -> list[WaitingItem]:
             title=f"{review.get_kind_display()}, {review.period_start:%B %Y} to "
             f"{review.period_end:%B %Y}",
             since=(review.completed_at.date() if review.completed_at else review.period_end),
-            read_url=reverse("review_report", args=[review.pk]),
+            read_url=reverse("review_detail", args=[review.pk]),
+            pdf_url=reverse("review_report", args=[review.pk]),
             acknowledge_url=reverse("portal_acknowledge_review", args=[review.pk]),
         )
         for review in reviews
