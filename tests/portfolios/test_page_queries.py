@@ -26,8 +26,9 @@ QUERIES_PER_FLAG_PROVIDER = 3
 HOUSEHOLD_PAGE_MAX_QUERIES = 13
 # The client portal (policies.portal) reads the summary as the household page does, less the
 # team and people, plus the plan sentence (drift report 4, proposals 1), what is coming
-# (active IPS, next review, RMD accounts) and what waits (the IPS, reviews): 19 measured.
-PORTAL_PAGE_MAX_QUERIES = 19
+# (active IPS, next review, RMD accounts), what waits (the IPS, reviews) and the returns and
+# RMD amounts of policies.reviews.figures (value histories rebuilt in bulk): 25 measured.
+PORTAL_PAGE_MAX_QUERIES = 25
 ACCOUNT_PAGE_MAX_QUERIES = 12
 
 
