@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("policies.location.urls")),
     path("", include("policies.proposals.urls")),
     path("", include("policies.reviews.urls")),
+    path("", include("policies.portal.urls")),
 ]

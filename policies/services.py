@@ -40,6 +40,7 @@ from policies.models import (
 )
 from portfolios.locks import lock_household
 from portfolios.models import AssetClass, Household
+from portfolios.notifications import Notice, notify_clients
 
 if TYPE_CHECKING:
     from advisory.models import User
@@ -290,6 +291,8 @@ def _activate(policy: InvestmentPolicy, today: date, *, queue_work: bool) -> Non
     policy.document_status = DocumentStatus.PENDING if queue_work else DocumentStatus.NONE
     policy.save(update_fields=["status", "activated_at", "effective_date", "document_status"])
     if queue_work:
+        # The household's clients are asked to acknowledge it (if they chose such emails).
+        notify_clients(household_id=policy.household_id, notice=Notice.AWAITING, subject="ips")
         policy_id, household_id = policy.pk, policy.household_id
         transaction.on_commit(lambda: tasks.render_ips_document.delay(policy_id))
         transaction.on_commit(

@@ -509,4 +509,21 @@ class SaleLot(models.Model):
         return self.proceeds - self.cost_basis + self.wash_disallowed
 
 
+class NotificationPreference(models.Model):
+    """Which emails a client wants from the portal. No row means both (the defaults)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_new_documents = models.BooleanField(
+        default=True, help_text="Email me when a new document is in my portal."
+    )
+    email_awaiting = models.BooleanField(
+        default=True, help_text="Email me when something waits for my acknowledgement."
+    )
+
+    def __str__(self) -> str:
+        return f"{self.user}: documents {self.email_new_documents}, awaiting {self.email_awaiting}"
+
+
 from portfolios.imports.models import ImportMapping, ImportRecord  # noqa: E402,F401

@@ -7,7 +7,6 @@ from portfolios.imports import views as import_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.home, name="home"),
-    path("portal/", views.client_portal, name="client_portal"),
     path("securities/", securities.security_list_page, name="security_list"),
     path("securities/<int:pk>/edit/", securities.security_edit_page, name="security_edit"),
     path("holdings/", securities.holdings_search_page, name="holdings_search"),

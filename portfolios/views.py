@@ -1,4 +1,6 @@
-"""Pages of the book of record: dashboard, household, account, lot, client portal.
+"""Pages of the book of record: dashboard, household, account, lot.
+
+The client portal is in ``policies.portal`` (it reads the IPS, proposals and reviews).
 
 Every view finds its household through ``portfolios.access``: an outsider gets
 404, a reader who tries to write gets 403, anonymous visitors go to the login
@@ -183,18 +185,6 @@ def visible_household(
 def household_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = visible_household(request, pk)
     return _household_page(request, household, "portfolios/household_detail.html")
-
-
-@login_required
-def client_portal(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The client's own household, read-only. Staff have the dashboard instead."""
-    if role_of(request.user) != Role.CLIENT:
-        return redirect("home")
-    link = getattr(request.user, "client_link", None)
-    if link is None:
-        return render(request, "portfolios/portal_unlinked.html", status=404)
-    household = visible_household(request, link.household_id)
-    return _household_page(request, household, "portfolios/portal.html")
 
 
 def _save_household(form: HouseholdForm) -> Household | None:

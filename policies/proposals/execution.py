@@ -59,6 +59,7 @@ from policies.proposals.services import require_fresh, require_status
 from policies.services import policy_record_rebalance
 from portfolios.locks import lock_household
 from portfolios.models import Account, Household, Lot, Transaction, TransactionKind
+from portfolios.notifications import Notice, notify_clients
 
 if TYPE_CHECKING:
     from advisory.models import User
@@ -263,6 +264,9 @@ def proposal_execute(*, proposal: Proposal, user: User) -> Proposal:
         detail=_audit_detail(booking, cash_before),
     )
     _queue_drift_refresh(current)
+    notify_clients(
+        household_id=current.household_id, notice=Notice.NEW_DOCUMENT, subject="proposal_executed"
+    )
     return current
 
 

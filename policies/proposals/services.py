@@ -79,6 +79,7 @@ from policies.proposals.request import (
 from policies.proposals.selectors import book_fingerprint, proposal_for_update
 from policies.selectors import active_policy_required, policy_targets_of
 from portfolios.models import Household, Lot
+from portfolios.notifications import Notice, notify_clients
 from portfolios.snapshots import household_snapshot
 
 if TYPE_CHECKING:
@@ -465,6 +466,9 @@ def proposal_approve(*, proposal: Proposal, user: User) -> Proposal:
         actor=user,
         from_status=ProposalStatus.DRAFT,
         to_status=ProposalStatus.APPROVED,
+    )
+    notify_clients(
+        household_id=current.household_id, notice=Notice.NEW_DOCUMENT, subject="proposal_approved"
     )
     return current
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from advisory.models import User
 from policies.reviews.models import CLIENT_VISIBLE_STATUSES, OPEN_STATUSES, Review, ReviewStatus
-from portfolios.models import ClientLink
+from portfolios.notifications import Notice, recipients
 
 
 def site_url(path: str) -> str:
@@ -69,18 +69,17 @@ def send_client_request(*, review_id: int) -> int:
     )
     if review is None or review.status not in CLIENT_VISIBLE_STATUSES:
         return 0
-    links = ClientLink.objects.filter(
-        household_id=review.household_id, user__is_active=True
-    ).select_related("user")
+    # Only the clients who chose emails about what awaits them (portfolios.notifications).
+    clients = recipients(household_id=review.household_id, notice=Notice.AWAITING)
     sent = 0
-    for link in links:
+    for client in clients:
         context = {
-            "user": link.user,
+            "user": client,
             "review": review,
             "firm": review.household.firm,
             "advisor": review.household.primary_advisor,
-            "portal_url": site_url(reverse("client_portal")),
+            "portal_url": site_url(reverse("portal_waiting")),
         }
-        _send("review_client", context, [link.user.email])
+        _send("review_client", context, [client.email])
         sent += 1
     return sent

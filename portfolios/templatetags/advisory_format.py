@@ -58,9 +58,13 @@ register.filter("class_color", class_color)
 def allocation_donut(
     slices: Sequence[Slice], label: str = "Allocation", center: str = "", caption: str = ""
 ) -> dict[str, Any]:
+    arcs = donut_arcs(slices)
     return {
         "chart_id": f"donut-{slugify(label)}",
-        "arcs": donut_arcs(slices),
+        "description": chart_sentence(
+            arcs, total=fmt.money(sum((s.value for s in slices), Decimal(0)))
+        ),
+        "arcs": arcs,
         "slices": slices,
         "label": label,
         "center": center,
@@ -73,11 +77,29 @@ def allocation_bar(slices: Sequence[Slice], label: str = "Allocation") -> dict[s
     return {"segments": bar_segments(slices), "label": label}
 
 
+def chart_sentence(pieces: Sequence[Any], *, total: str = "") -> str:
+    """What a chart shows, as a sentence a screen reader can say: largest share first."""
+    ordered = sorted(pieces, key=lambda p: -p.weight)
+    parts = [f"{p.name} {fmt.percent(p.weight)} ({fmt.money(p.value)})" for p in ordered]
+    if not parts:
+        return "Nothing held."
+    lead = f"{total} in all: " if total else ""
+    return f"{lead}{', '.join(parts)}."
+
+
 @dataclass(frozen=True)
 class AccountBar:
     account: Any
     value: Decimal
     segments: list[BarSegment]
+
+    @property
+    def chart_id(self) -> str:
+        return f"account-bar-{self.account.pk}"
+
+    @property
+    def description(self) -> str:
+        return chart_sentence(self.segments, total=fmt.money(self.value))
 
 
 @register.inclusion_tag("_partials/account_bars.html")

@@ -96,10 +96,12 @@ def test_an_annual_review_from_start_to_acknowledgement(
     # then: the client finds it in the portal and acknowledges it
     page.get_by_role("button", name="Sign out").click()
     sign_in("client@acme.test")
-    reviews = page.get_by_role("region", name="Your reviews")
-    expect(reviews.get_by_text("Please read and acknowledge")).to_be_visible()
+    # The portal's "Waiting for you" list (policies.portal) has it, with a link to read it.
+    page.get_by_role("link", name="See what is waiting").click()
+    waiting = page.get_by_role("region", name="To read and acknowledge")
+    expect(waiting.get_by_text(re.compile("^Annual review"))).to_be_visible()
     shoot("05-portal")
-    reviews.get_by_role("link", name=re.compile("Annual review")).click()
+    waiting.get_by_role("link", name=re.compile("^Read Annual review")).click()
     expect(page.get_by_text("Equities lowered to 35%.")).to_be_visible()
     page.get_by_role("button", name="I have read this review").click()
     expect(page.get_by_text("Thank you: your acknowledgement is recorded.")).to_be_visible()

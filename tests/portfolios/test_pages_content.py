@@ -165,7 +165,13 @@ def test_household_page_shows_the_summary(world: World, client_as: Any) -> None:
     # The donut: a titled SVG, one path per class, and the table that says the same.
     assert '<svg class="donut" viewBox="0 0 100 100" role="img"' in html
     assert html.count('<path d="M') == 4
-    assert "Household allocation: Us Equity 38.7%, Intl Equity 18.6%" in html
+    # Described for screen readers: the total, then each class, largest first.
+    assert '<title id="donut-household-allocation-title">Household allocation</title>' in html
+    assert (
+        '<desc id="donut-household-allocation-desc">$64,600.00 in all: Us Equity 38.7% '
+        "($25,000.00), Us Bonds 33.4% ($21,600.00), Intl Equity 18.6% ($12,000.00), "
+        "Cash 9.3% ($6,000.00).</desc>"
+    ) in html
     assert '<caption class="visually-hidden">Household allocation by asset class</caption>' in html
     # Per-account bars, linked to the accounts.
     assert html.count('<svg class="bar"') == 2

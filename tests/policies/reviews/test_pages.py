@@ -111,4 +111,6 @@ def test_the_portal_panel_offers_the_client_an_acknowledgement(
     html = client_as("client").get("/portal/reviews/").content.decode()
     assert f'action="/reviews/{awaiting.pk}/acknowledge/"' in html
     assert "Quarterly monitoring" not in html  # in progress: not the client's yet
-    assert 'hx-get="/portal/reviews/"' in client_as("client").get("/portal/").content.decode()
+    # The portal's "waiting for you" list offers the same acknowledgement (policies.portal).
+    waiting = client_as("client").get("/portal/waiting/").content.decode()
+    assert f'action="/portal/acknowledge/review/{awaiting.pk}/"' in waiting
