@@ -5,3 +5,11 @@ document.addEventListener("focusin", (event) => {
     target.select();
   }
 });
+
+// <select data-submit-on-change>: a filter that applies as soon as it is chosen.
+document.addEventListener("change", (event) => {
+  const target = event.target;
+  if (target instanceof HTMLSelectElement && target.hasAttribute("data-submit-on-change")) {
+    target.form?.submit();
+  }
+});

@@ -258,7 +258,8 @@ def test_nul_in_a_csv_cell_is_reported_by_row(world: World, api_as: Any) -> None
     upload = SimpleUploadedFile("lots.csv", body, content_type="text/csv")
     response = api_as("owner").post("/api/v1/imports/lots/", {"file": upload}, format="multipart")
     assert response.status_code == 400
-    assert "NUL characters are not allowed." in json.dumps(response.json())
+    assert "Row 2 holds a NUL byte" in json.dumps(response.json())
+    assert not Lot.objects.filter(security__symbol__startswith="VX", quantity=1).exists()
 
 
 def test_prices_of_a_security_id_that_is_not_a_number_are_a_400(api_as: Any, world: World) -> None:

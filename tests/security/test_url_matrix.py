@@ -152,6 +152,78 @@ DECLARED: dict[str, Declared] = {
     "proposal_execute": Declared(STAFF, P, "proposal"),
     "proposal_orders": Declared(STAFF, G, "proposal"),
     "proposal_document": Declared(VIEWERS, G, "proposal"),
+    # The reviews (issue 10)
+    "api-review-list": Declared(SIGNED_IN),
+    "api-review-detail": Declared(VIEWERS, G, "review"),
+    "api-review-start": Declared(STAFF, P, "review"),
+    "api-review-complete": Declared(STAFF, P, "review"),
+    "api-review-skip": Declared(STAFF, P, "review"),
+    "api-review-acknowledge": Declared(VIEWERS, P, "review"),
+    "api-review-packet-pdf": Declared(VIEWERS, G, "review"),
+    "api-review-packet": Declared(VIEWERS, G, "household"),
+    "api-rmds": Declared(VIEWERS, G, "household"),
+    "api-contribution-room": Declared(VIEWERS, G, "household"),
+    "api-stress": Declared(VIEWERS, P, "household"),
+    "api-correlations": Declared(VIEWERS, G, "household"),
+    "api-returns": Declared(VIEWERS, G, "household"),
+    "review_dashboard": Declared(SIGNED_IN),  # staff; a client is sent to the portal
+    "review_calendar": Declared(STAFF),
+    "household_reviews": Declared(VIEWERS, G, "household"),
+    "review_detail": Declared(VIEWERS, G, "review"),
+    "review_start": Declared(STAFF, P, "review"),
+    "review_checklist": Declared(STAFF, P, "review"),
+    "review_skip": Declared(STAFF, P, "review"),
+    "review_acknowledge": Declared(VIEWERS, P, "review"),
+    "review_questionnaire": Declared(STAFF, G, "review"),
+    "review_targets": Declared(STAFF, G, "review"),
+    "review_packet": Declared(VIEWERS, G, "review"),
+    "review_packet_pdf": Declared(VIEWERS, G, "review"),
+    "review_report": Declared(VIEWERS, G, "review"),
+    # The client portal (issue 14)
+    "portal_reviews": Declared(SIGNED_IN),
+    "portal_documents": Declared(SIGNED_IN),
+    "portal_waiting": Declared(SIGNED_IN),
+    "portal_notifications": Declared(SIGNED_IN),
+    "portal_acknowledge_ips": Declared(VIEWERS, P, "policy"),
+    "portal_acknowledge_review": Declared(VIEWERS, P, "review"),
+    # The whole book (issue 11)
+    "api-firm-settings": Declared(STAFF),
+    "firm_settings": Declared(ADMIN),
+    "security_list": Declared(ADMIN),  # admins and operations: others refused on role
+    "security_edit": Declared(ADMIN, G, "security"),  # refused on role before any row
+    "holdings_search": Declared(STAFF),
+    "api-restriction-list": Declared(SIGNED_IN),
+    "api-restriction-detail": Declared(VIEWERS, G, "restriction"),
+    "api-orders": Declared(STAFF),
+    "api-orders-release": Declared(STAFF, P),
+    "api-order-cancel": Declared(STAFF, P, "order"),
+    "api-proposal-fills": Declared(STAFF, P, "proposal"),
+    "api-rebalance-runs": Declared(STAFF),
+    "api-rebalance-run-detail": Declared(STAFF, G, "run"),
+    "api-rebalance-run-approve": Declared(STAFF, P, "run"),
+    "order_desk": Declared(STAFF),
+    "order_release": Declared(STAFF, P),
+    "order_fills": Declared(STAFF, P, "proposal"),
+    "rebalance_runs": Declared(STAFF),
+    "rebalance_run_detail": Declared(STAFF, G, "run"),
+    "rebalance_run_progress": Declared(STAFF, G, "run"),
+    "rebalance_run_approve": Declared(STAFF, P, "run"),
+    # Data in and out (issue 12)
+    "api-import-list": Declared(STAFF),
+    "api-import-detail": Declared(STAFF, G, "import"),
+    "api-import-mapping-list": Declared(STAFF),
+    "api-import-mapping-detail": Declared(STAFF, G, "mapping"),
+    "api-prices-bulk": Declared(STAFF, P),
+    "api-export": Declared(SIGNED_IN, G, None, "lots"),
+    "api-export-proposals": Declared(SIGNED_IN),
+    "api-household-realized-gains": Declared(VIEWERS, G, "household"),
+    "transaction_create": Declared(STAFF, G, "account"),
+    "import_history": Declared(STAFF),
+    "import_mappings": Declared(STAFF),
+    "import_progress": Declared(STAFF, G, "import"),
+    "exports": Declared(SIGNED_IN),  # each reader exports what they may see
+    "realized_gains": Declared(VIEWERS, G, "household"),
+    "realized_gains_pdf": Declared(VIEWERS, G, "household"),
 }
 
 
@@ -203,9 +275,16 @@ def rows(world: World) -> dict[str, int]:
         "policy": policy.pk,
         "token": token.pk,
         "user": world.users["teammate"].pk,
-        # No proposal or plan in the world yet: refusals are still exercised.
+        # No proposal, plan, review, run, order, restriction, import or mapping in the
+        # world yet: refusals are still exercised.
         "proposal": MISSING,
         "plan": MISSING,
+        "review": MISSING,
+        "run": MISSING,
+        "order": MISSING,
+        "restriction": MISSING,
+        "import": MISSING,
+        "mapping": MISSING,
     }
 
 

@@ -72,13 +72,17 @@ def test_account_numbers_in_full_only_for_those_who_release_orders(
         )
         return {r["account_number"] for r in rows}
 
-    assert numbers("owner") == {"88012345", "88067890"}
-    assert numbers("operations") == {"****2345", "****7890"}
+    # Operations release orders (docs/API.md); advisors only when the firm allows it.
+    assert numbers("operations") == {"88012345", "88067890"}
+    assert numbers("owner") == {"****2345", "****7890"}
     assert numbers("client") == {"****2345", "****7890"}
-    detail = api_as("operations").get(
+    detail = api_as("owner").get(
         f"/api/v1/accounts/{Account.objects.get(account_number='88012345').pk}/"
     )
     assert detail.json()["account_number"] == "****2345"
+    numbered.firm.advisors_release_orders = True
+    numbered.firm.save()
+    assert numbers("owner") == {"88012345", "88067890"}
 
 
 def test_formula_cells_are_neutralised_in_csv_and_xlsx(numbered: World, api_as: Any) -> None:
