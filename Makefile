@@ -75,7 +75,8 @@ PYTEST_WORKERS ?= auto
 PARALLEL = $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadgroup)
 
 test: $(STAMP) system-deps
-	$(BIN)/pytest $(PARALLEL) $(PYTEST_ARGS)
+	$(BIN)/pytest $(PARALLEL) -m "not own_process" $(PYTEST_ARGS)
+	$(BIN)/pytest -m own_process $(PYTEST_ARGS)
 
 test-fast: $(STAMP) system-deps
 	$(BIN)/pytest $(PARALLEL) -m "not browser" $(PYTEST_ARGS)

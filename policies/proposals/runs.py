@@ -126,6 +126,8 @@ def queue_run(run_id: int) -> None:
     """Queue the run's unprocessed items as one Celery group of chunks (safe to call again)."""
     from celery import group
 
+    from advisory.celery import app as celery_app
+
     size = settings.REBALANCE_RUN_CHUNK_SIZE
     pending = list(
         RebalanceRunItem.objects.filter(run_id=run_id, status=RunItemStatus.QUEUED)
@@ -133,7 +135,10 @@ def queue_run(run_id: int) -> None:
         .values_list("pk", flat=True)
     )
     chunks = [pending[n : n + size] for n in range(0, len(pending), size)]
-    group(proposal_tasks.process_run_chunk.s(run_id, chunk) for chunk in chunks).apply_async()
+    # Sent through the project's app, not whichever Celery app is "current" in this thread.
+    group(
+        [proposal_tasks.process_run_chunk.s(run_id, chunk) for chunk in chunks], app=celery_app
+    ).apply_async()
 
 
 def process_run_chunk(*, run_id: int, item_ids: Sequence[int]) -> dict[str, int]:

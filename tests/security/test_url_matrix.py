@@ -167,7 +167,7 @@ DECLARED: dict[str, Declared] = {
     "api-correlations": Declared(VIEWERS, G, "household"),
     "api-returns": Declared(VIEWERS, G, "household"),
     "review_dashboard": Declared(SIGNED_IN),  # staff; a client is sent to the portal
-    "review_calendar": Declared(STAFF),
+    "review_calendar": Declared(SIGNED_IN),  # staff; a client is sent to the portal
     "household_reviews": Declared(VIEWERS, G, "household"),
     "review_detail": Declared(VIEWERS, G, "review"),
     "review_start": Declared(STAFF, P, "review"),
