@@ -280,6 +280,7 @@ def celery_worker_on_broker(transactional_db: Any, settings: Any) -> Any:
     # Connection pools made before this point may point at another broker.
     app._pool = None
     app.amqp._producer_pool = None
+    app.control.purge()  # start from an empty queue: no task another test left behind
     with start_worker(app, perform_ping_check=False, shutdown_timeout=30) as worker:
         yield worker
 
