@@ -64,7 +64,8 @@ def _child(rows: int) -> dict[str, Any]:
 
     call_command("migrate", verbosity=0)
     from advisory.models import Firm, Membership, Role, User
-    from portfolios.imports.services import ImportKind, book_import
+    from portfolios.imports.kinds import ImportKind
+    from portfolios.imports.services import book_import
     from portfolios.models import Account, AssetClass, Household, Security
 
     firm = Firm.objects.create(name="Bench")

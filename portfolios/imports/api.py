@@ -37,16 +37,10 @@ from portfolios.access import (
 from portfolios.imports.exports import EXPORTS, FORMATS, Table, export_file, export_table
 from portfolios.imports.files import MAX_FILE_BYTES, MAX_ROWS
 from portfolios.imports.gains import realized_gains
+from portfolios.imports.kinds import COLUMNS, ImportKind, ImportReport, may_import
 from portfolios.imports.models import ImportMapping, ImportRecord
 from portfolios.imports.progress import import_progress_of
-from portfolios.imports.services import (
-    COLUMNS,
-    ImportKind,
-    ImportReport,
-    book_import,
-    may_import,
-    prices_upsert,
-)
+from portfolios.imports.services import book_import, prices_upsert
 from portfolios.imports.tasks import import_queue, is_large
 from portfolios.models import PricePoint, Security
 

@@ -32,19 +32,18 @@ from portfolios.imports.exports import EXPORTS, FORMATS, export_file, export_tab
 from portfolios.imports.files import MAX_FILE_BYTES, MAX_ROWS
 from portfolios.imports.forms import BookImportForm, ImportMappingForm
 from portfolios.imports.gains import realized_gains, tax_year_close
-from portfolios.imports.models import ImportMapping, ImportRecord
-from portfolios.imports.progress import import_progress_of
-from portfolios.imports.services import (
+from portfolios.imports.kinds import (
     COLUMNS,
     NOTES,
     ImportKind,
     ImportReport,
-    NewSecurity,
-    book_import,
     import_kinds_for,
     may_import,
     template_rows,
 )
+from portfolios.imports.models import ImportMapping, ImportRecord
+from portfolios.imports.progress import import_progress_of
+from portfolios.imports.services import NewSecurity, book_import
 from portfolios.imports.tasks import import_queue, is_large
 from portfolios.models import AssetClass
 from portfolios.views import CONFLICT_MESSAGE

@@ -15,7 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import IntegrityError
 
 from advisory.models import User
-from portfolios.imports.services import ImportKind, ImportReport, book_import
+from portfolios.imports.kinds import ImportKind, ImportReport
+from portfolios.imports.services import book_import
 
 
 class Command(BaseCommand):

@@ -13,7 +13,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from advisory.models import Role
-from portfolios.imports.services import ImportKind, book_import
+from portfolios.imports.kinds import ImportKind
+from portfolios.imports.services import book_import
 from portfolios.models import Account, Lot
 from tests.conftest import PERSONAS, World
 from tests.factories import AccountFactory, FirmFactory, HouseholdFactory, SecurityFactory, member

@@ -12,14 +12,8 @@ from django.core.exceptions import PermissionDenied
 from portfolios.imports import files as import_csv
 from portfolios.imports.checks import UNKNOWN_ACCOUNT
 from portfolios.imports.files import RowError
-from portfolios.imports.services import (
-    COLUMNS,
-    ImportKind,
-    lots_import,
-    prices_import,
-    template_rows,
-    transactions_import,
-)
+from portfolios.imports.kinds import COLUMNS, ImportKind, template_rows
+from portfolios.imports.services import lots_import, prices_import, transactions_import
 from portfolios.models import Account, Lot, PricePoint, Security, Transaction
 from tests.conftest import World
 from tests.factories import (

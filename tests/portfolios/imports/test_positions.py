@@ -12,8 +12,9 @@ from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook
 
 from portfolios.imports.checks import UNKNOWN_NUMBER
+from portfolios.imports.kinds import ImportKind
 from portfolios.imports.models import ImportMapping, ImportRecord
-from portfolios.imports.services import ImportKind, NewSecurity, book_import
+from portfolios.imports.services import NewSecurity, book_import
 from portfolios.models import Account, Lot, Security
 from tests.conftest import World
 from tests.factories import AccountFactory

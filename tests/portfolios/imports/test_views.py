@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from portfolios.imports.services import COLUMNS, ImportKind
+from portfolios.imports.kinds import COLUMNS, ImportKind
 from portfolios.models import Account, Lot
 from tests.conftest import PERSONAS, World
 from tests.factories import csv_bytes
