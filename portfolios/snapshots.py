@@ -216,6 +216,30 @@ def household_snapshots(
                 security.substitute_group,
                 security.price,
             )
+    recent = _recent_transactions(ids, as_of)
+    return {
+        h.pk: HouseholdSnapshot(
+            household_id=h.pk,
+            as_of=as_of,
+            accounts=tuple(_account_info(a) for a in accounts[h.pk]),
+            securities=securities.get(h.firm_id, {}),
+            lots=tuple(
+                LotInfo(
+                    lot.id, a.id, lot.security_id, lot.quantity, lot.cost_basis, lot.acquired_on
+                )
+                for a in accounts[h.pk]
+                for lot in a.lots.all()
+            ),
+            asset_classes=assumptions.get(h.firm_id, {}),
+            recent_transactions=tuple(recent[h.pk]),
+            tax=tax_profile_of(h),
+        )
+        for h in households
+    }
+
+
+def _recent_transactions(ids: list[int], as_of: date) -> dict[int, list[TransactionInfo]]:
+    """Each household's transactions of the wash-sale look-back before ``as_of`` (one query)."""
     recent: dict[int, list[TransactionInfo]] = {pk: [] for pk in ids}
     for t in (
         Transaction.objects.filter(
@@ -238,25 +262,7 @@ def household_snapshots(
                 t.realized_gain,
             )
         )
-    return {
-        h.pk: HouseholdSnapshot(
-            household_id=h.pk,
-            as_of=as_of,
-            accounts=tuple(_account_info(a) for a in accounts[h.pk]),
-            securities=securities.get(h.firm_id, {}),
-            lots=tuple(
-                LotInfo(
-                    lot.id, a.id, lot.security_id, lot.quantity, lot.cost_basis, lot.acquired_on
-                )
-                for a in accounts[h.pk]
-                for lot in a.lots.all()
-            ),
-            asset_classes=assumptions.get(h.firm_id, {}),
-            recent_transactions=tuple(recent[h.pk]),
-            tax=tax_profile_of(h),
-        )
-        for h in households
-    }
+    return recent
 
 
 TRANSACTION_FIELDS = (
