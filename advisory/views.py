@@ -188,6 +188,33 @@ def api_token_revoke_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
 HISTORY_ROWS = 200
 
 
+def _history_entry(model: Any, label: str, event: Any) -> dict[str, Any]:
+    """One audit event with the fields it changed (before -> after)."""
+    columns = [f.attname for f in model._meta.concrete_fields if not f.name.startswith("pgh_")]
+    after = {name: getattr(event, name) for name in columns}
+    before = (
+        model._default_manager.filter(pgh_obj_id=event.pgh_obj_id, pgh_id__lt=event.pgh_id)
+        .order_by("-pgh_id")
+        .values(*columns)
+        .first()
+        if event.pgh_label != "insert"
+        else None
+    )
+    changed = sorted(
+        key for key in set(after) | set(before or {}) if (before or {}).get(key) != after.get(key)
+    )
+    metadata = event.pgh_context.metadata if event.pgh_context else {}
+    return {
+        "when": event.pgh_created_at,
+        "model": label,
+        "object": event.pgh_obj_id,
+        "action": event.pgh_label,
+        "user": metadata.get("user"),
+        "url": metadata.get("url", ""),
+        "changes": [(key, (before or {}).get(key), after.get(key)) for key in changed],
+    }
+
+
 @login_required
 def firm_history(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The firm's audit history (firm admins): who changed what, when, before and after.
@@ -215,36 +242,10 @@ def firm_history(request: AuthenticatedHttpRequest) -> HttpResponse:
             rows = rows.filter(pgh_obj_id=int(object_id))
         if user_id.isdigit():
             rows = rows.filter(pgh_context__metadata__user=int(user_id))
-        for event in rows.order_by("-pgh_created_at", "-pgh_id")[:HISTORY_ROWS]:
-            columns = [
-                f.attname for f in model._meta.concrete_fields if not f.name.startswith("pgh_")
-            ]
-            after = {name: getattr(event, name) for name in columns}
-            before = (
-                model._default_manager.filter(pgh_obj_id=event.pgh_obj_id, pgh_id__lt=event.pgh_id)
-                .order_by("-pgh_id")
-                .values(*columns)
-                .first()
-                if event.pgh_label != "insert"
-                else None
-            )
-            changed = sorted(
-                key
-                for key in set(after) | set(before or {})
-                if (before or {}).get(key) != after.get(key)
-            )
-            metadata = event.pgh_context.metadata if event.pgh_context else {}
-            events.append(
-                {
-                    "when": event.pgh_created_at,
-                    "model": label,
-                    "object": event.pgh_obj_id,
-                    "action": event.pgh_label,
-                    "user": metadata.get("user"),
-                    "url": metadata.get("url", ""),
-                    "changes": [(key, (before or {}).get(key), after.get(key)) for key in changed],
-                }
-            )
+        events += [
+            _history_entry(model, label, event)
+            for event in rows.order_by("-pgh_created_at", "-pgh_id")[:HISTORY_ROWS]
+        ]
     events.sort(key=lambda e: e["when"], reverse=True)
     users = {
         m.user_id: m.user.display_name
