@@ -290,6 +290,25 @@ def _lot_line(action: str, lot: Lot, new: Lot | None = None) -> dict[str, str]:
     return line
 
 
+def _read_checked[T](
+    kind: ImportKind,
+    check: Callable[..., tuple[T, list[RowError]]],
+    user: Any,
+    upload: IO[bytes] | bytes,
+    dry_run: bool,
+    today: date | None,
+    layout: Layout | None,
+) -> tuple[ImportReport, T | None]:
+    """Read a file and check its rows: the report, and the checked rows (None: refused)."""
+    report, records = _read(kind, user=user, upload=upload, dry_run=dry_run, layout=layout)
+    if not report.ok:
+        return report, None
+    checked, errors = check(records, user=user, today=today or timezone.localdate())
+    if errors:
+        return _with(report, errors), None
+    return report, checked
+
+
 @transaction.atomic
 def positions_import(
     *,
@@ -300,14 +319,11 @@ def positions_import(
     layout: Layout | None = None,
 ) -> ImportReport:
     """Reconcile the book's lots to a custodian's positions file (or report what would change)."""
-    report, records = _read(
-        ImportKind.POSITIONS, user=user, upload=upload, dry_run=dry_run, layout=layout
+    report, rows = _read_checked(
+        ImportKind.POSITIONS, check_positions, user, upload, dry_run, today, layout
     )
-    if not report.ok:
+    if rows is None:
         return report
-    rows, errors = check_positions(records, user=user, today=today or timezone.localdate())
-    if errors:
-        return _with(report, errors)
     added, changed, closed, unchanged = reconcile_positions(rows)
     changes = (
         [_lot_line("added", lot) for lot in added]
@@ -350,14 +366,11 @@ def cash_import(
     layout: Layout | None = None,
 ) -> ImportReport:
     """Set each account's cash to the file's balance; the differences are the report's changes."""
-    report, records = _read(
-        ImportKind.CASH, user=user, upload=upload, dry_run=dry_run, layout=layout
+    report, balances = _read_checked(
+        ImportKind.CASH, check_cash, user, upload, dry_run, today, layout
     )
-    if not report.ok:
+    if balances is None:
         return report
-    balances, errors = check_cash(records, user=user, today=today or timezone.localdate())
-    if errors:
-        return _with(report, errors)
     moved = [(a, cash) for a, cash in balances if a.cash != cash]
     changes = tuple(
         {
