@@ -23,6 +23,8 @@ from portfolios.models import (
     Household,
     Lot,
     Person,
+    Restriction,
+    RestrictionKind,
     Security,
     TransactionKind,
 )
@@ -189,6 +191,7 @@ class AccountForm(forms.ModelForm):
             "cash_reserve",
             "prior_year_end_value",
             "prior_year_end_date",
+            "held_away",
             "allowed_asset_classes",
         )
         widgets = {
@@ -197,7 +200,7 @@ class AccountForm(forms.ModelForm):
                 attrs={"inputmode": "numeric", "pattern": "[0-9]{0,4}", "maxlength": "4"}
             ),
         }
-        labels = {"allowed_asset_classes": "Investment menu"}
+        labels = {"allowed_asset_classes": "Investment menu", "held_away": "Held away"}
         help_texts = {
             "allowed_asset_classes": "For a 401(k) menu: the classes the plan offers. "
             "Leave all unticked when every class is available."
@@ -290,6 +293,58 @@ class LotForm(forms.ModelForm):
         if acquired > self.today:
             raise ValidationError("A lot cannot be acquired in the future.")
         return acquired
+
+
+class RestrictionForm(forms.ModelForm):
+    """A standing restriction: a security for the whole household, or one account.
+
+    The same rules as the model's constraint and the API's serializer, said as field
+    errors: name a security or an account (not both), an account is only ever
+    "do not trade", a reason is required, and the same restriction is not kept twice.
+    """
+
+    class Meta:
+        model = Restriction
+        fields = ("kind", "security", "account", "reason")
+        labels = {"kind": "Restriction", "security": "Security (whole household)"}
+        help_texts = {
+            "account": "Or an account: none of its holdings are traded.",
+            "reason": "Why, in a few words: the advisor's record of it.",
+        }
+        error_messages = {"reason": {"required": "Say why the restriction is kept."}}
+
+    def __init__(self, *args: Any, household: Household, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.household = household
+        security = cast(forms.ModelChoiceField, self.fields["security"])
+        security.queryset = Security.objects.filter(firm_id=household.firm_id).order_by("symbol")
+        security.empty_label = "No security: an account"
+        security.label_from_instance = _security_label  # type: ignore[method-assign,assignment]
+        account = cast(forms.ModelChoiceField, self.fields["account"])
+        account.queryset = Account.objects.filter(household=household)
+        account.empty_label = "No account: a security"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        security, account = cleaned.get("security"), cleaned.get("account")
+        if "security" in self.errors or "account" in self.errors:
+            return cleaned
+        if (security is None) == (account is None):
+            self.add_error("security", "Choose a security or an account, not both.")
+        elif account is not None and cleaned.get("kind") == RestrictionKind.DO_NOT_BUY:
+            self.add_error("kind", "An account can only be “do not trade”.")
+        elif self._already_kept(cleaned):
+            self.add_error(None, "This household already has this restriction.")
+        return cleaned
+
+    def _already_kept(self, cleaned: dict[str, Any]) -> bool:
+        same = Restriction.objects.filter(
+            household=self.household,
+            kind=cleaned.get("kind"),
+            security=cleaned.get("security"),
+            account=cleaned.get("account"),
+        )
+        return same.exists()
 
 
 class SearchForm(forms.Form):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from portfolios import book_views, securities, views
+from portfolios import book_views, restriction_views, securities, views
 from portfolios.imports import views as import_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -17,6 +17,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("people/<int:pk>/edit/", book_views.person_edit, name="person_edit"),
     path("people/<int:pk>/delete/", book_views.person_delete, name="person_delete"),
     path("households/<int:pk>/accounts/new/", book_views.account_create, name="account_create"),
+    path(
+        "households/<int:pk>/restrictions/new/",
+        restriction_views.restriction_create,
+        name="restriction_create",
+    ),
+    path(
+        "restrictions/<int:pk>/remove/",
+        restriction_views.restriction_remove,
+        name="restriction_remove",
+    ),
     path("accounts/<int:pk>/", book_views.account_detail, name="account_detail"),
     path("accounts/<int:pk>/edit/", book_views.account_edit, name="account_edit"),
     path("accounts/<int:pk>/delete/", book_views.account_delete, name="account_delete"),

@@ -38,7 +38,7 @@ from advisory.services import household_assign
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.dashboard import book_totals, dashboard_rows
 from portfolios.forms import HouseholdForm, SearchForm
-from portfolios.models import Household, Person, Security
+from portfolios.models import Household, Person, Restriction, Security
 from portfolios.selectors import asset_class_list, household_list
 from portfolios.snapshots import HoldingRow, HouseholdSummary, household_summary
 
@@ -163,8 +163,11 @@ def _household_page(
     request: AuthenticatedHttpRequest, household: Household, template: str
 ) -> HttpResponse:
     summary = household_summary(household=household, as_of=local_today())
+    staff = role_of(request.user) not in (Role.CLIENT, None)
     context = {
         "household": household,
+        "is_staff_view": staff,
+        "restrictions": _restrictions_of(household) if staff else [],
         "people": list(household.people.all()),
         "team": list(household.team_members.all()),
         "can_edit": has_capability(request.user, Capability.EDIT_BOOK),
@@ -172,6 +175,14 @@ def _household_page(
         **summary_context(summary),
     }
     return render(request, template, context)
+
+
+def _restrictions_of(household: Household) -> list[Restriction]:
+    """The household's standing restrictions, newest last (one query)."""
+    rows = Restriction.objects.filter(household=household).select_related(
+        "security__asset_class", "account", "created_by"
+    )
+    return list(rows.order_by("created_at", "id"))
 
 
 def visible_household(

@@ -27,8 +27,8 @@ from policies.proposals.models import (
     ProposalTrade,
     TradeSide,
 )
-from policies.proposals.request import ProposalRequest
-from portfolios.models import Account
+from policies.proposals.request import ProposalRequest, is_restriction_note
+from portfolios.models import Account, Security
 
 # --- trades by account -----------------------------------------------------------------------
 
@@ -216,6 +216,28 @@ def wash_sale_notes(proposal: Proposal) -> list[WashSaleNote]:
     return notes
 
 
+# --- restrictions applied ------------------------------------------------------------------
+
+
+def _symbols(ids: frozenset[int]) -> str:
+    return ", ".join(
+        Security.objects.filter(pk__in=ids).order_by("symbol").values_list("symbol", flat=True)
+    )
+
+
+def requested_restrictions(request: ProposalRequest) -> list[str]:
+    """The restrictions asked for this proposal only (beyond the record's), in words."""
+    lines = []
+    if request.do_not_trade_accounts:
+        names = Account.objects.filter(pk__in=request.do_not_trade_accounts).order_by("name")
+        lines.append("For this proposal: do not trade in " + ", ".join(a.name for a in names) + ".")
+    if request.do_not_trade:
+        lines.append(f"For this proposal: do not trade {_symbols(request.do_not_trade)}.")
+    if request.do_not_buy:
+        lines.append(f"For this proposal: do not buy {_symbols(request.do_not_buy)}.")
+    return lines
+
+
 # --- the audit trail -------------------------------------------------------------------------
 
 
@@ -287,9 +309,15 @@ def audit_lines(events: Sequence[AuditEvent]) -> list[AuditLine]:
 
 
 def proposal_figures(proposal: Proposal, class_names: Mapping[str, str]) -> dict[str, Any]:
-    """The context shared by the proposal page and its PDF (one query beyond the proposal)."""
+    """The context shared by the proposal page and its PDF.
+
+    One query beyond the proposal, and one or two more when the request itself named
+    restrictions.
+    """
     pairs, scale = drift_pairs(proposal.drift_before or {}, proposal.drift_after or {}, class_names)
     groups = trades_by_account(proposal)
+    notes = [str(line) for line in proposal.notes or []]
+    request = proposal_request_of(proposal)
     return {
         "proposal": proposal,
         "household": proposal.household,
@@ -303,7 +331,11 @@ def proposal_figures(proposal: Proposal, class_names: Mapping[str, str]) -> dict
         "out_of_band_after": sum(1 for p in pairs if not p.in_band_after),
         "wash_sales": wash_sale_notes(proposal),
         "binding": list(proposal.binding or []),
-        "notes": list(proposal.notes or []),
+        "notes": [line for line in notes if not is_restriction_note(line)],
+        "restrictions_applied": [
+            *(line for line in notes if is_restriction_note(line)),
+            *requested_restrictions(request),
+        ],
         "audit": audit_lines(list(proposal.audit_events.all())),
-        "request": proposal_request_of(proposal),
+        "request": request,
     }

@@ -176,6 +176,15 @@ class StandingRestrictions:
     notes: tuple[str, ...] = ()
 
 
+STANDING_NOTE = "Standing restriction: "
+HELD_AWAY_NOTE = " is held away: valued and counted, never traded."
+
+
+def is_restriction_note(line: str) -> bool:
+    """Whether a proposal's note is one ``standing_restrictions`` wrote (listed apart)."""
+    return line.startswith(STANDING_NOTE) or line.endswith(HELD_AWAY_NOTE)
+
+
 def standing_restrictions(household: Household | int) -> StandingRestrictions:
     """What the record forbids for every proposal of the household (two queries)."""
     household_id = household if isinstance(household, int) else household.pk
@@ -188,20 +197,16 @@ def standing_restrictions(household: Household | int) -> StandingRestrictions:
     do_not_trade: set[int] = set()
     do_not_buy: set[int] = set()
     accounts: set[int] = set(held_away)
-    notes = [
-        f"{name} is held away: valued and counted, never traded." for name in held_away.values()
-    ]
+    notes = [f"{name}{HELD_AWAY_NOTE}" for name in held_away.values()]
     for row in rows:
         if row.account is not None:
             accounts.add(row.account.pk)
-            notes.append(
-                f"Standing restriction: do not trade in {row.account.name} ({row.reason})."
-            )
+            notes.append(f"{STANDING_NOTE}do not trade in {row.account.name} ({row.reason}).")
         elif row.security is not None:
             target = do_not_trade if row.kind == RestrictionKind.DO_NOT_TRADE else do_not_buy
             target.add(row.security.pk)
             notes.append(
-                f"Standing restriction: {row.get_kind_display().lower()} "
+                f"{STANDING_NOTE}{row.get_kind_display().lower()} "
                 f"{row.security.symbol} ({row.reason})."
             )
     return StandingRestrictions(

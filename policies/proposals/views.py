@@ -187,6 +187,7 @@ def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         can_execute=can_act and not stale and proposal_may(ProposalAction.EXECUTE, proposal.status),
         can_download_orders=not _is_client(request) and proposal.status in ORDERABLE,
         can_propose_again=can_act and proposal.kind != ProposalKind.TRANCHE,
+        show_restrictions=not _is_client(request),
     )
     return render(request, "policies/proposals/detail.html", context)
 

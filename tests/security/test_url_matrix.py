@@ -28,6 +28,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from advisory.tokens import api_token_create
+from portfolios.models import Restriction, RestrictionKind
 from tests.conftest import World
 from tests.factories import TransactionFactory
 from tests.policies.conftest import make_policy
@@ -194,6 +195,8 @@ DECLARED: dict[str, Declared] = {
     "holdings_search": Declared(STAFF),
     "api-restriction-list": Declared(SIGNED_IN),
     "api-restriction-detail": Declared(VIEWERS, G, "restriction"),
+    "restriction_create": Declared(STAFF, G, "household"),
+    "restriction_remove": Declared(STAFF, G, "restriction"),
     "api-orders": Declared(STAFF),
     "api-orders-release": Declared(STAFF, P),
     "api-order-cancel": Declared(STAFF, P, "order"),
@@ -264,6 +267,12 @@ def rows(world: World) -> dict[str, int]:
     assert lot is not None
     transaction = TransactionFactory(account=account, security=world.securities["VTI"])
     token, _ = api_token_create(user=world.users["owner"], name="matrix")
+    restriction = Restriction.objects.create(
+        household=world.household,
+        security=world.securities["VTI"],
+        kind=RestrictionKind.DO_NOT_BUY,
+        reason="Matrix",
+    )
     return {
         "household": world.household.pk,
         "person": world.household.people.order_by("pk").first().pk,  # type: ignore[union-attr]
@@ -275,14 +284,14 @@ def rows(world: World) -> dict[str, int]:
         "policy": policy.pk,
         "token": token.pk,
         "user": world.users["teammate"].pk,
-        # No proposal, plan, review, run, order, restriction, import or mapping in the
+        "restriction": restriction.pk,
+        # No proposal, plan, review, run, order, import or mapping in the
         # world yet: refusals are still exercised.
         "proposal": MISSING,
         "plan": MISSING,
         "review": MISSING,
         "run": MISSING,
         "order": MISSING,
-        "restriction": MISSING,
         "import": MISSING,
         "mapping": MISSING,
     }
