@@ -117,7 +117,7 @@ class WholeShareGap:
 
     ``fractional_tax_after`` is the least year's tax ``T`` any plan can reach with
     fractional shares under the same rules: a lower bound on every whole-share plan's
-    (rounded down to the cent; never above the plan's own ``tax_after``).
+    (to the cent; never above the plan's own ``tax_after``, which it then equals).
     ``tax_gap = tax_after - fractional_tax_after`` in dollars and ``relative_gap``
     that over ``max(|fractional_tax_after|, $1)`` (a fraction: 0.0001 is 0.01%); both
     are None when the plans are not comparable: the whole-share plan ends

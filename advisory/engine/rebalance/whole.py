@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,8 +40,10 @@ from advisory.engine.rebalance.model import TIME_LIMIT_SECONDS, Model, Vector, s
 from advisory.engine.rebalance.solve import HALF_CENT, Outcome, optimise, solve_problem, tax_stage
 from advisory.engine.rebalance.types import RebalanceMode, WholeShareGap
 
-WIDTHS = (2, 5, 10)  # shares beyond its floor and ceiling a fractional trade may move
+WIDTHS = (0, 2, 5)  # shares beyond its floor and ceiling a fractional trade may move
 INTEGRAL = 1e-6  # a relaxed quantity this close to a whole number is whole
+# Dollars of gap (tax, or outside the mode) that are worth one wider repair.
+WORTH_WIDENING = 1.0
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,31 @@ def neighbourhood(model: Model, x: Vector, width: int, active: set[int]) -> Mode
     )
 
 
+def _close(outcome: Outcome, fractional: Outcome) -> bool:
+    """Within WORTH_WIDENING of the fractional optimum, outside the mode and in tax."""
+    further = outcome.violation - fractional.violation
+    return further <= WORTH_WIDENING and outcome.tax - fractional.tax <= WORTH_WIDENING
+
+
+def _repair(model: Model, fractional: Outcome, active: set[int]) -> tuple[Outcome, int] | None:
+    """The first neighbourhood with a plan, or the next one too if that plan costs a dollar.
+
+    A wider neighbourhood holds the narrower one's plans, so its plan is no worse.
+    """
+    hold = bool(model.held.size) and not fractional.released_holds
+    meets = fractional.violation < HALF_CENT
+    found: list[tuple[Outcome, int]] = []
+    for width in WIDTHS:
+        repair = neighbourhood(model, fractional.solution.x, width, active)
+        outcome = optimise(repair, hold=hold, allow_shortfall=not meets)
+        model.solver_errors += repair.solver_errors
+        if outcome is not None:
+            found.append((outcome, width))
+            if len(found) == 2 or _close(outcome, fractional):
+                break
+    return min(found, key=lambda f: (round(f[0].violation, 2), f[0].tax), default=None)
+
+
 def solve_whole_shares(model: Model) -> WholeShares | None:
     """The whole-share plan by relaxation and repair (module notes); None when there is none."""
     relaxed = relaxation(model)
@@ -103,15 +130,11 @@ def solve_whole_shares(model: Model) -> WholeShares | None:
     model.solver_errors += relaxed.solver_errors
     if fractional is None:
         return None
-    hold = bool(model.held.size) and not fractional.released_holds
-    meets = fractional.violation < HALF_CENT
-    for width in WIDTHS:
-        repair = neighbourhood(model, fractional.solution.x, width, relaxed.active)
-        outcome = optimise(repair, hold=hold, allow_shortfall=not meets)
-        model.solver_errors += repair.solver_errors
-        if outcome is not None:
-            outcome = replace(outcome, released_holds=fractional.released_holds)
-            return WholeShares(outcome, fractional, width)
+    repaired = _repair(model, fractional, relaxed.active)
+    if repaired is not None:
+        outcome, width = repaired
+        outcome = replace(outcome, released_holds=fractional.released_holds)
+        return WholeShares(outcome, fractional, width)
     full = solve_problem(model)
     return None if full is None else WholeShares(full, fractional, None)
 
@@ -153,8 +176,8 @@ def least_shortfall(model: Model, *, hold: bool) -> float | None:
     )
 
 
-def _cents_down(value: float) -> Decimal:
-    return Decimal(repr(value)).quantize(CENT, rounding=ROUND_FLOOR)
+def _cents(value: float) -> Decimal:
+    return Decimal(repr(value)).quantize(CENT)
 
 
 def share_gap(whole: WholeShares, tax_after: Decimal) -> WholeShareGap:
@@ -164,7 +187,8 @@ def share_gap(whole: WholeShares, tax_after: Decimal) -> WholeShareGap:
     shortfall = Decimal(f"{further:.2f}")
     if further > HALF_CENT + slack(fractional.violation):
         return WholeShareGap(None, None, None, shortfall, whole.width)
-    bound = min(_cents_down(fractional.tax), tax_after)
+    # To the cent, as the plan's tax; a bound above the plan means the plan reaches it.
+    bound = min(_cents(fractional.tax), tax_after)
     gap = tax_after - bound
     relative = gap / max(abs(bound), ONE)
     return WholeShareGap(bound, gap, relative, ZERO, whole.width)
