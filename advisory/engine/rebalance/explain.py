@@ -19,8 +19,9 @@ from decimal import Decimal
 from advisory.engine.drift import class_label
 from advisory.engine.rebalance.model import build_model, slack
 from advisory.engine.rebalance.problem import Problem, prepare_problem
-from advisory.engine.rebalance.solve import Outcome, least_shortfall, least_tax
+from advisory.engine.rebalance.solve import Outcome
 from advisory.engine.rebalance.types import Location, RebalanceMode, RebalancePlan
+from advisory.engine.rebalance.whole import least_shortfall, least_tax
 from advisory.engine.types import CASH_CLASS
 
 MATERIAL = 1.0  # dollars: smaller differences are solver noise, not a binding restriction

@@ -38,6 +38,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, vstack
 
 from advisory.engine.rebalance.problem import Problem
+from advisory.engine.rebalance.solver_output import highs_quiet
 
 Vector = NDArray[np.float64]
 TIME_LIMIT_SECONDS = 20.0  # per solve; only whole shares or a minimum trade come near it
@@ -110,6 +111,8 @@ class Model:
     rules: list[GroupRule]
     active: set[int] = field(default_factory=set)  # rules enforced so far (lazily)
     solver_errors: int = 0  # solves HiGHS could not finish (taken as infeasible)
+    # Lower bounds beyond 0 on some columns (the whole-share repair's neighbourhoods).
+    floor: Vector | None = None
 
     def vector(self) -> Vector:
         return np.zeros(self.n)
@@ -379,23 +382,27 @@ def _solve_once(
     matrix, row_low, row_high = _stacked(model, extra)
     integrality = model.integrality.copy() if integers else np.zeros(model.n, dtype=np.int_)
     low = np.where(integrality >= 2, model.low, 0.0)  # only semi-continuous floors are lower bounds
+    if model.floor is not None:
+        low = np.maximum(low, model.floor)
     low[model.tau] = model.low[model.tau]  # the tax may be negative (the offset)
     integrality[(high == 0) & (integrality >= 1)] = 0
     low = np.minimum(low, high)
     for presolve in (True, False):  # HiGHS's rare "solve error" usually clears without presolve
-        result = milp(
-            objective,
-            integrality=integrality,
-            bounds=Bounds(low, high),
-            constraints=LinearConstraint(matrix, row_low, row_high),
-            # disp off: HiGHS's own log lines never reach stdout (scipy sets output_flag).
-            options={
-                "disp": False,
-                "mip_rel_gap": rel_gap,
-                "time_limit": time_limit,
-                "presolve": presolve,
-            },
-        )
+        # disp off: HiGHS's log is silenced (scipy sets output_flag); highs_quiet keeps
+        # its stray printf lines off stdout too.
+        with highs_quiet():
+            result = milp(
+                objective,
+                integrality=integrality,
+                bounds=Bounds(low, high),
+                constraints=LinearConstraint(matrix, row_low, row_high),
+                options={
+                    "disp": False,
+                    "mip_rel_gap": rel_gap,
+                    "time_limit": time_limit,
+                    "presolve": presolve,
+                },
+            )
         if result.status != SOLVE_ERROR:
             break
     if result.status == SOLVE_ERROR:

@@ -63,17 +63,22 @@ from advisory.engine.rebalance.problem import (
     why_not_buyable,
 )
 from advisory.engine.rebalance.result import Verdict, assemble_plan
-from advisory.engine.rebalance.solve import Outcome, solve_problem
+from advisory.engine.rebalance.solve import HALF_CENT, Outcome, solve_problem
 from advisory.engine.rebalance.types import (
     RebalanceMode,
     RebalanceOptions,
     RebalancePlan,
     Side,
 )
+from advisory.engine.rebalance.whole import (
+    WholeShares,
+    gap_notes,
+    share_gap,
+    solve_whole_shares,
+)
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets, SecurityInfo
 from advisory.engine.wash_sales import WASH_SALE_WINDOW_DAYS, blocked_groups_to_buy, group_label
 
-HALF_CENT = 0.005  # dollars outside the mode that still count as meeting it
 SNAP = 1e-5  # shares: solver round-off below this is snapped to a whole share or the whole lot
 
 
@@ -162,7 +167,7 @@ def plan_rebalance(
         verdict = Verdict(feasible=False, blocks=problem.blocks, binding=tuple(unfunded))
         return assemble_plan(snapshot, policy, flows, {}, {}, verdict=verdict)
     model = build_model(problem)
-    outcome = solve_problem(model)
+    outcome, whole = _solve(model)
     if outcome is None:
         reasons = explain(problem, None)
         verdict = Verdict(feasible=False, blocks=problem.blocks, binding=reasons)
@@ -170,25 +175,29 @@ def plan_rebalance(
     sells, buys = _quantities(model, outcome.solution.x)
     notes = [*problem.notes, *_drop_rule3_dust(problem, sells, buys)]
     plan = assemble_plan(snapshot, policy, flows, sells, buys, whole_shares=options.whole_shares)
+    gap = None if whole is None else share_gap(whole, plan.tax_after)
     notes += [*_plan_notes(model, plan, outcome), *plan.notes]
+    if gap is not None:
+        notes += gap_notes(gap, RebalanceMode(options.mode))
     feasible = outcome.violation < HALF_CENT
-    verdict = Verdict(
+    return replace(
+        plan,
         feasible=feasible,
-        blocks=problem.blocks,
+        wash_sale_blocks=problem.blocks,
         binding=explain(problem, outcome, plan),
         notes=tuple(notes),
         shortfall=Decimal(f"{outcome.violation:.2f}") if not feasible else ZERO,
         optimal=outcome.solution.proven and not model.solver_errors,
+        whole_share_gap=gap,
     )
-    return replace(
-        plan,
-        feasible=verdict.feasible,
-        wash_sale_blocks=verdict.blocks,
-        binding=verdict.binding,
-        notes=verdict.notes,
-        shortfall=verdict.shortfall,
-        optimal=verdict.optimal,
-    )
+
+
+def _solve(model: Model) -> tuple[Outcome | None, WholeShares | None]:
+    """The lexicographic optimum; with whole shares, the repaired relaxation's (whole)."""
+    if not model.problem.options.whole_shares:
+        return solve_problem(model), None
+    whole = solve_whole_shares(model)
+    return (None, None) if whole is None else (whole.outcome, whole)
 
 
 def _unfunded_accounts(problem: Problem) -> list[str]:

@@ -45,6 +45,7 @@ from advisory.engine.rebalance.tax import (
 # (HiGHS may overrun it a little).
 TIE_BREAK_SECONDS = 1.5
 TIE_BREAK_GAP = 1e-4
+HALF_CENT = 0.005  # dollars outside the mode that still count as meeting it
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,11 @@ def _break_ties(
     return candidates[0][1]
 
 
-def _optimise(model: Model, *, hold: bool, allow_shortfall: bool) -> Outcome | None:
+def optimise(model: Model, *, hold: bool, allow_shortfall: bool) -> Outcome | None:
+    """Every stage once, holding the near-long-term lots or not; None when nothing qualifies.
+
+    Without ``allow_shortfall`` a model that cannot meet the mode has no answer.
+    """
     extra: list[Row] = []
     violation = 0.0
     regions = tax_stage(model, extra, relaxed=False, hold=hold)
@@ -206,12 +211,12 @@ def _optimise(model: Model, *, hold: bool, allow_shortfall: bool) -> Outcome | N
 def solve_problem(model: Model) -> Outcome | None:
     """The lexicographic optimum, holding near-long-term lots when the mode allows it."""
     if model.held.size:
-        outcome = _optimise(model, hold=True, allow_shortfall=False)
+        outcome = optimise(model, hold=True, allow_shortfall=False)
         if outcome is not None:
             return outcome
-        released = _optimise(model, hold=False, allow_shortfall=True)
+        released = optimise(model, hold=False, allow_shortfall=True)
         return None if released is None else replace(released, released_holds=True)
-    return _optimise(model, hold=False, allow_shortfall=True)
+    return optimise(model, hold=False, allow_shortfall=True)
 
 
 def least_tax(model: Model, *, hold: bool) -> float | None:

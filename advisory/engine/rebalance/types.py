@@ -112,6 +112,29 @@ class Trade:
 
 
 @dataclass(frozen=True)
+class WholeShareGap:
+    """What whole shares cost over the fractional optimum, proven (rebalance/whole.py).
+
+    ``fractional_tax_after`` is the least year's tax ``T`` any plan can reach with
+    fractional shares under the same rules: a lower bound on every whole-share plan's
+    (to the cent; never above the plan's own ``tax_after``, which it then equals).
+    ``tax_gap = tax_after - fractional_tax_after`` in dollars and ``relative_gap``
+    that over ``max(|fractional_tax_after|, $1)`` (a fraction: 0.0001 is 0.01%); both
+    are None when the plans are not comparable: the whole-share plan ends
+    ``shortfall_gap`` dollars further outside the mode than the fractional one.
+    ``repair_width``: how many shares beyond its floor and ceiling each fractional
+    trade of the fractional optimum could move in the repair that found the plan;
+    None when the full whole-share program was solved instead.
+    """
+
+    fractional_tax_after: Decimal | None
+    tax_gap: Decimal | None
+    relative_gap: Decimal | None
+    shortfall_gap: Decimal = ZERO
+    repair_width: int | None = None
+
+
+@dataclass(frozen=True)
 class RebalancePlan:
     """A proposal: trades by account, their gains and tax, and what constrained them.
 
@@ -140,6 +163,7 @@ class RebalancePlan:
     notes: tuple[str, ...] = ()
     shortfall: Decimal = ZERO
     optimal: bool = True  # False only when the solver stopped at its time limit
+    whole_share_gap: WholeShareGap | None = None  # with whole shares only
 
     @property
     def estimated_tax(self) -> Decimal:
