@@ -49,7 +49,7 @@ DESCRIPTION_MAX = 200
 NUL_IN_CELL = "NUL characters are not allowed."
 
 
-class _Row:
+class CheckedRow:
     """One record's cells, parsed one by one; each bad cell becomes an error of the row."""
 
     def __init__(self, record: Record) -> None:
@@ -139,7 +139,7 @@ def check_lots(
     lots: list[Lot] = []
     errors: list[RowError] = []
     for record in records:
-        row = _Row(record)
+        row = CheckedRow(record)
         account = row.account(accounts)
         security = row.security(securities)
         quantity = row.parsed("quantity", _shares(above=True))
@@ -183,54 +183,29 @@ def check_lots(
     return lots, errors
 
 
-def check_positions(
-    records: Sequence[Record], *, user: Any, today: date
-) -> tuple[list[Lot], list[RowError]]:
-    """The lots the file says each account holds (unsaved), or the errors of every row.
+def position_of(
+    row: CheckedRow, accounts: dict[str, Account], securities: dict[str, Security], *, today: date
+) -> tuple[Account, Security, Decimal, Decimal, date] | None:
+    """A positions row's (account, security, quantity, basis, acquired), or None (its errors).
 
     Accounts by account number among those the user may change: another firm's
     number reads exactly like one that does not exist.
     """
-    accounts = accounts_by_number(user, records)
-    securities = _securities_by_symbol(user, records)
-    seen: dict[tuple[Any, ...], int] = {}
-    lots: list[Lot] = []
-    errors: list[RowError] = []
-    for record in records:
-        row = _Row(record)
-        account = row.account_by_number(accounts)
-        security = row.security(securities)
-        quantity = row.parsed("quantity", _shares(above=True))
-        basis = row.parsed(
-            "cost_basis", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO)
-        )
-        acquired = row.parsed("acquired_on", partial(parse_date, latest=today))
-        if (
-            row.errors
-            or account is None
-            or security is None
-            or quantity is None
-            or basis is None
-            or acquired is None
-        ):
-            errors.extend(row.errors)
-            continue
-        key = (account.pk, security.pk, quantity, basis, acquired)
-        if (earlier := _duplicate(seen, key, record.row)) is not None:
-            errors.append(
-                RowError(record.row, None, f"A duplicate lot: the same as row {earlier}.")
-            )
-            continue
-        lots.append(
-            Lot(
-                account=account,
-                security=security,
-                quantity=quantity,
-                cost_basis=basis,
-                acquired_on=acquired,
-            )
-        )
-    return lots, errors
+    account = row.account_by_number(accounts)
+    security = row.security(securities)
+    quantity = row.parsed("quantity", _shares(above=True))
+    basis = row.parsed("cost_basis", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO))
+    acquired = row.parsed("acquired_on", partial(parse_date, latest=today))
+    if (
+        row.errors
+        or account is None
+        or security is None
+        or quantity is None
+        or basis is None
+        or acquired is None
+    ):
+        return None
+    return account, security, quantity, basis, acquired
 
 
 def check_cash(
@@ -242,7 +217,7 @@ def check_cash(
     balances: list[tuple[Account, Decimal]] = []
     errors: list[RowError] = []
     for record in records:
-        row = _Row(record)
+        row = CheckedRow(record)
         account = row.account_by_number(accounts)
         row.parsed("date", partial(parse_date, latest=today))
         cash = row.parsed("cash", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO))
@@ -294,7 +269,7 @@ def check_transactions(
     rows: list[Transaction] = []
     errors: list[RowError] = []
     for record in records:
-        row = _Row(record)
+        row = CheckedRow(record)
         found = _transaction_of(row, accounts, numbered, securities, today=today)
         if found is None:
             errors.extend(row.errors)
@@ -314,7 +289,7 @@ def check_transactions(
 
 
 def _transaction_of(
-    row: _Row,
+    row: CheckedRow,
     accounts: dict[int, Account],
     numbered: dict[str, Account],
     securities: dict[str, Security],
@@ -377,7 +352,7 @@ def check_prices(
     points: list[PricePoint] = []
     errors: list[RowError] = []
     for record in records:
-        row = _Row(record)
+        row = CheckedRow(record)
         security = row.security(securities)
         day = row.parsed("date", partial(parse_date, latest=today))
         close = row.parsed(
@@ -427,10 +402,14 @@ def _accounts_by_id(user: Any, records: Sequence[Record]) -> dict[int, Account]:
 
 def accounts_by_number(user: Any, records: Sequence[Record]) -> dict[str, Account]:
     """Accounts named by number in the file that the user may change, by number."""
-    numbers = {r.cells.get("account_number", "") for r in records} - {""}
+    return accounts_numbered(user, {r.cells.get("account_number", "") for r in records})
+
+
+def accounts_numbered(user: Any, numbers: Iterable[str]) -> dict[str, Account]:
+    """The accounts of these numbers that the user may change, by number (others absent)."""
     writable = households_for(user, write=True)
     found: dict[str, Account] = {}
-    for keys in _chunks(sorted(numbers)):
+    for keys in _chunks(sorted(set(numbers) - {""})):
         accounts = Account.objects.filter(household__in=writable, account_number__in=keys)
         found.update((a.account_number, a) for a in accounts)
     return found
@@ -438,15 +417,16 @@ def accounts_by_number(user: Any, records: Sequence[Record]) -> dict[str, Accoun
 
 def _securities_by_symbol(user: Any, records: Sequence[Record]) -> dict[str, Security]:
     """The firm's securities named in the file, by upper-case symbol."""
+    return securities_named(user, (r.cells.get("symbol", "") for r in records))
+
+
+def securities_named(user: Any, symbols: Iterable[str]) -> dict[str, Security]:
+    """The firm's securities of these symbols, by upper-case symbol (others absent)."""
     # A symbol with NUL is reported on its row; PostgreSQL refuses it in a query.
-    symbols = {
-        symbol
-        for symbol in (r.cells.get("symbol", "").upper() for r in records)
-        if symbol and "\x00" not in symbol
-    }
+    wanted = {s.upper() for s in symbols if s and "\x00" not in s}
     found: dict[str, Security] = {}
     firm_securities = security_list(user=user).alias(symbol_key=Upper("symbol"))
-    for keys in _chunks(sorted(symbols)):
+    for keys in _chunks(sorted(wanted)):
         matching = firm_securities.filter(symbol_key__in=keys)
         found.update((s.symbol.upper(), s) for s in matching)
     return found

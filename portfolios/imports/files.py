@@ -45,7 +45,7 @@ TOTAL_ROW = re.compile(r"^(grand\s+)?totals?\b", re.IGNORECASE)
 XLSX_MAGIC = b"PK\x03\x04"
 EXCEL_DATES = "excel"
 PROGRESS_EVERY = 2000
-# Told the rows read so far, every PROGRESS_EVERY rows (a queued import sets it).
+# Told the row reached after each chunk of rows read (a queued import sets it).
 progress_hook: ContextVar[Callable[[int], None] | None] = ContextVar("progress_hook", default=None)
 
 
@@ -127,42 +127,71 @@ def read_table(
     Raises :class:`FileRefused` when the file is too big, not text in its
     encoding, empty, malformed, holds a NUL byte or has too many rows.
     """
-    layout = layout or Layout()
     table = Table()
+    for part in read_chunks(upload, columns, layout, filename=filename, size=PROGRESS_EVERY):
+        table.records.extend(part.records)
+        table.errors.extend(part.errors)
+    return table
+
+
+def read_chunks(
+    upload: IO[bytes] | bytes,
+    columns: Sequence[Column],
+    layout: Layout | None = None,
+    *,
+    filename: str = "",
+    size: int = PROGRESS_EVERY,
+) -> Iterator[Table]:
+    """The file's data rows as tables of at most ``size`` records, each with its rows' errors.
+
+    Read lazily, one chunk at a time, so only one chunk of records is held. A header
+    with errors is one table of those errors alone (the rest is still read, so a
+    malformed file is refused for that first). After each chunk the progress hook is
+    told the spreadsheet row reached. Raises :class:`FileRefused` as :func:`read_table`.
+    """
+    layout = layout or Layout()
     rows = iter_rows(_read_limited(upload), layout, filename=filename)
     header_at, header = next(rows, (None, []))
     if header_at is None:
         raise FileRefused("The file is empty: the first row must name the columns.")
     renamed = {header_key(theirs): ours for ours, theirs in layout.columns.items() if theirs}
     names = [renamed.get(header_key(c), header_key(c)) for c in header]
-    table.errors.extend(_header_errors(names, columns, row=header_at, layout=layout))
-    if table.errors:
+    header_errors = _header_errors(names, columns, row=header_at, layout=layout)
+    if header_errors:
         for _ in rows:  # a file that is also malformed is refused for that first
             pass
-        return table
+        yield Table(errors=header_errors)
+        return
     kinds = {c.name: c.kind for c in columns}
     hook = progress_hook.get()
+    part, total = Table(), 0
     for number, cells in rows:
-        if hook is not None and number % PROGRESS_EVERY == 0:
-            hook(number)
-        if len(table.records) == MAX_ROWS:
+        if total == MAX_ROWS:
             raise FileRefused(f"The file has more than {MAX_ROWS:,} rows; split it into parts.")
-        if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
-            table.errors.append(
-                RowError(number, None, "This row has more cells than the header has columns.")
-            )
-            continue
-        if cells and TOTAL_ROW.match(cells[0].strip()):
-            table.errors.append(
-                RowError(number, names[0], "A total row: remove it, totals are not data.")
-            )
+        if error := _row_shape_error(number, cells, names):
+            part.errors.append(error)
             continue
         values = {
             name: normal_cell(cells[i].strip() if i < len(cells) else "", kinds.get(name), layout)
             for i, name in enumerate(names)
         }
-        table.records.append(Record(number, values))
-    return table
+        part.records.append(Record(number, values))
+        total += 1
+        if len(part.records) == size:
+            if hook is not None:
+                hook(number)
+            yield part
+            part = Table()
+    if part.records or part.errors:
+        yield part
+
+
+def _row_shape_error(number: int, cells: list[str], names: list[str]) -> RowError | None:
+    if len(cells) > len(names) and any(c.strip() for c in cells[len(names) :]):
+        return RowError(number, None, "This row has more cells than the header has columns.")
+    if cells and TOTAL_ROW.match(cells[0].strip()):
+        return RowError(number, names[0], "A total row: remove it, totals are not data.")
+    return None
 
 
 def iter_rows(

@@ -13,6 +13,8 @@ from portfolios.imports.files import (
 )
 
 WRITE_BATCH = 1000
+ERRORS_KEPT = 1000  # a streamed import keeps the first errors by row, and counts the rest
+CHANGES_KEPT = 1000  # and the first lines of what it changes (the counts are all of them)
 
 
 class ImportKind(StrEnum):
@@ -176,11 +178,18 @@ class ImportReport:
     record_id: int | None = None
     securities_created: tuple[str, ...] = ()
     file_refused: bool = False  # the file could not be read at all (its one error says why)
+    error_count: int = 0  # all the errors, when ``errors`` keeps only the first of them
+    symbols_unknown: tuple[str, ...] = ()  # every unknown symbol, when errors were left off
+
+    @property
+    def error_total(self) -> int:
+        return max(self.error_count, len(self.errors))
 
     @property
     def unknown_symbols(self) -> list[str]:
         """Symbols the file names that the firm has no security for (offered for creation)."""
-        return sorted({e.value for e in self.errors if e.column == "symbol" and e.value})
+        kept = {e.value for e in self.errors if e.column == "symbol" and e.value}
+        return sorted(kept | set(self.symbols_unknown))
 
     @property
     def ok(self) -> bool:
@@ -200,7 +209,7 @@ class ImportReport:
 
     def summary(self) -> str:
         if not self.ok:
-            count = len(self.errors)
+            count = self.error_total
             return f"{count} error{'s' if count != 1 else ''}; nothing was imported."
         noun = NOUNS[self.kind]
         verb = "would be " if self.dry_run else ""

@@ -27,11 +27,9 @@ book, in bulk, is ``portfolios.imports.checks``.
 from __future__ import annotations
 
 import dataclasses
-from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
@@ -45,7 +43,6 @@ from portfolios.access import can_edit_securities, firm_id_of
 from portfolios.imports.checks import (
     check_cash,
     check_lots,
-    check_positions,
     check_prices,
     check_transactions,
     price_days_in_book,
@@ -67,8 +64,8 @@ from portfolios.imports.kinds import (
     may_import,
 )
 from portfolios.imports.models import ImportMapping, ImportRecord, ImportStatus
+from portfolios.imports.positions import positions_stream
 from portfolios.imports.progress import report_progress
-from portfolios.locks import lock_household
 from portfolios.models import Account, AssetClass, Lot, PricePoint, Security, Transaction
 from portfolios.services import transaction_record
 
@@ -231,65 +228,6 @@ def prices_upsert(points: list[PricePoint]) -> tuple[int, int]:
     return len(points) - updated, updated
 
 
-def _basis_per_share(lot: Lot) -> Decimal:
-    return lot.cost_basis / lot.quantity
-
-
-def reconcile_positions(rows: list[Lot]) -> tuple[list[Lot], list[tuple[Lot, Lot]], list[Lot], int]:
-    """(added, changed as (book lot, file lot), closed, unchanged) of a positions file.
-
-    A row matches a lot by account, security and acquisition date; several lots
-    that day match by basis per share first, then in order (the book's by id, the
-    file's by row). Lots of accounts the file names that no row matched are closed.
-    """
-    accounts = {lot.account_id for lot in rows}
-    book: dict[tuple[int, int, date], list[Lot]] = defaultdict(list)
-    for lot in Lot.objects.filter(account_id__in=accounts).order_by("id"):
-        book[(lot.account_id, lot.security_id, lot.acquired_on)].append(lot)
-    grouped: dict[tuple[int, int, date], list[Lot]] = defaultdict(list)
-    for lot in rows:
-        grouped[(lot.account_id, lot.security_id, lot.acquired_on)].append(lot)
-    added: list[Lot] = []
-    changed: list[tuple[Lot, Lot]] = []
-    unchanged = 0
-    for key, file_lots in grouped.items():
-        free = book.pop(key, [])
-        pending: list[Lot] = []
-        pairs: list[tuple[Lot, Lot]] = []
-        for new in file_lots:
-            same = next((b for b in free if _basis_per_share(b) == _basis_per_share(new)), None)
-            if same is None:
-                pending.append(new)
-            else:
-                free.remove(same)
-                pairs.append((same, new))
-        pairs.extend(zip(free, pending, strict=False))
-        added.extend(pending[len(free) :])
-        leftover = free[len(pending) :]
-        book[key] = leftover
-        for old, new in pairs:
-            if (old.quantity, old.cost_basis) == (new.quantity, new.cost_basis):
-                unchanged += 1
-            else:
-                changed.append((old, new))
-    closed = [lot for lots in book.values() for lot in lots]
-    return added, changed, closed, unchanged
-
-
-def _lot_line(action: str, lot: Lot, new: Lot | None = None) -> dict[str, str]:
-    line = {
-        "action": action,
-        "account": lot.account.name,
-        "symbol": lot.security.symbol,
-        "acquired_on": lot.acquired_on.isoformat(),
-        "quantity": str(lot.quantity),
-        "cost_basis": str(lot.cost_basis),
-    }
-    if new is not None:
-        line.update(new_quantity=str(new.quantity), new_cost_basis=str(new.cost_basis))
-    return line
-
-
 def _read_checked[T](
     kind: ImportKind,
     check: Callable[..., tuple[T, list[RowError]]],
@@ -318,42 +256,19 @@ def positions_import(
     today: date | None = None,
     layout: Layout | None = None,
 ) -> ImportReport:
-    """Reconcile the book's lots to a custodian's positions file (or report what would change)."""
-    report, rows = _read_checked(
-        ImportKind.POSITIONS, check_positions, user, upload, dry_run, today, layout
+    """Reconcile the book's lots to a custodian's positions file (or report what would change).
+
+    Streamed in chunks, in bounded memory: ``portfolios.imports.positions``.
+    """
+    if not may_import(user, ImportKind.POSITIONS):
+        raise PermissionDenied("You may not import positions.")
+    return positions_stream(
+        user=user,
+        upload=upload,
+        dry_run=dry_run,
+        today=today or timezone.localdate(),
+        layout=layout,
     )
-    if rows is None:
-        return report
-    added, changed, closed, unchanged = reconcile_positions(rows)
-    changes = (
-        [_lot_line("added", lot) for lot in added]
-        + [_lot_line("changed", old, new) for old, new in changed]
-        + [_lot_line("closed", lot) for lot in closed]
-    )
-    report = _with(
-        report,
-        [],
-        created=len(added),
-        updated=len(changed),
-        closed=len(closed),
-        unchanged=unchanged,
-        changes=tuple(changes),
-    )
-    if report.written:
-        locked = {a.household_id for a in {lot.account for lot in rows}}
-        for household_id in sorted(locked):
-            lock_household(household_id)
-        Lot.objects.bulk_create(added, batch_size=WRITE_BATCH)
-        for old, new in changed:
-            old.quantity, old.cost_basis = new.quantity, new.cost_basis
-            old.replacing_quantity = min(old.replacing_quantity, new.quantity)
-        Lot.objects.bulk_update(
-            [old for old, _ in changed],
-            ("quantity", "cost_basis", "replacing_quantity"),
-            batch_size=WRITE_BATCH,
-        )
-        Lot.objects.filter(pk__in=[lot.pk for lot in closed]).delete()
-    return report
 
 
 @transaction.atomic
@@ -511,7 +426,7 @@ def import_record_run(*, record_id: int) -> str:
         "errors": [
             {"row": e.row, "column": e.column, "message": e.message} for e in report.errors[:500]
         ],
-        "error_count": len(report.errors),
+        "error_count": report.error_total,
         "changes": list(report.changes[:500]),
     }
     record.save()
