@@ -129,6 +129,7 @@ class ProposalRequest:
             do_not_trade_accounts=frozenset(int(i) for i in data.get("do_not_trade_accounts", [])),
             do_not_buy=frozenset(int(i) for i in data.get("do_not_buy", [])),
             buy_security={str(k): int(v) for k, v in data.get("buy_security", {}).items()},
+            substitutes={},
             hold_near_long_term_days=int(data.get("hold_near_long_term_days", 0)),
             **{name: _decimal_or_none(data.get(name)) for name in TAX_OVERRIDES},
             min_loss_dollars=Decimal(str(data.get("min_loss_dollars", "0"))),

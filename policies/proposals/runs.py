@@ -89,9 +89,9 @@ def _selected(
     return households.order_by("pk")
 
 
-def _model_followers(user: User | Any, model_id: int | None) -> QuerySet[InvestmentPolicy]:
+def _model_followers(user: User | Any, model_id: int | None) -> QuerySet[InvestmentPolicy, Any]:
     """The households whose active IPS follows the model (ids), or 400 on ``model``."""
-    firm_id = firm_id_of(user)
+    firm_id = firm_id_of(user) or 0
     if model_id is None or not ModelPortfolio.objects.filter(pk=model_id, firm_id=firm_id).exists():
         message = "Name a model of your firm." if model_id is None else "No such model."
         raise RunSelectionError("The run's model is not valid.", field_errors={"model": [message]})
