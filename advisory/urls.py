@@ -14,6 +14,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("portfolios.api_urls")),
     path("", include("policies.api_urls")),
     path("", include("policies.location.api_urls")),
+    path("", include("policies.modelportfolios.api_urls")),
     path("", include("policies.proposals.api_urls")),
     path("", include("policies.reviews.api_urls")),
     path("", include("policies.reviews.figures_api_urls")),

@@ -78,7 +78,8 @@ def _policy_response(
 
 def _write_serializer(household: Household, data: Any) -> PolicyWriteSerializer:
     serializer = PolicyWriteSerializer(
-        data=data, context={"class_names": firm_class_names(household.firm_id)}
+        data=data,
+        context={"class_names": firm_class_names(household.firm_id), "firm_id": household.firm_id},
     )
     serializer.is_valid(raise_exception=True)
     return serializer
@@ -110,6 +111,7 @@ class HouseholdPolicyView(APIView):
                 author=request.user,
                 draft=serializer.draft,
                 activate=serializer.validated_data["status"] == PolicyStatus.ACTIVE,
+                following=serializer.following,
             )
             return _policy_response(request, policy, status_code=status.HTTP_201_CREATED)
 
@@ -174,7 +176,9 @@ class PolicyDetailView(APIView):
     def put(self, request: AuthenticatedRequest, pk: int) -> Response:
         policy = policy_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
         serializer = _write_serializer(policy.household, request.data)
-        updated = policy_update_draft(policy=policy, draft=serializer.draft)
+        updated = policy_update_draft(
+            policy=policy, draft=serializer.draft, following=serializer.following
+        )
         return _policy_response(request, updated)
 
     @extend_schema(responses={204: None})

@@ -118,6 +118,17 @@ class InvestmentPolicy(models.Model):
     document_status = models.CharField(
         max_length=10, choices=DocumentStatus.choices, default=DocumentStatus.NONE
     )
+    model = models.ForeignKey(
+        "policies.ModelPortfolio",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="policies",
+        help_text="The firm's model this version follows (targets and bands copied).",
+    )
+    model_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The model's version the targets were copied from."
+    )
 
     class Meta:
         ordering = ("household", "-version")
@@ -289,6 +300,17 @@ class DriftSnapshot(models.Model):
 
 
 from policies.location.models import LocationPlacement, SavedLocationPlan  # noqa: E402,F401
+
+# isort: off
+# (the "as" names re-export the two that policies.services reads through this module)
+from policies.modelportfolios.models import (  # noqa: E402,F401
+    ModelBuyChoice,
+    ModelPortfolio as ModelPortfolio,
+    ModelTarget,
+    PolicyOverride as PolicyOverride,
+)
+
+# isort: on
 from policies.proposals.models import (  # noqa: E402,F401
     AuditEvent,
     ImplementationPlan,

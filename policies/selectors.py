@@ -66,9 +66,10 @@ def _with_details(policies: QuerySet[InvestmentPolicy]) -> QuerySet[InvestmentPo
     acknowledgements = PolicyAcknowledgement.objects.select_related("user").order_by(
         "acknowledged_at"
     )
-    return policies.select_related("household", "author").prefetch_related(
+    return policies.select_related("household", "author", "model").prefetch_related(
         Prefetch("targets", queryset=targets),
         Prefetch("acknowledgements", queryset=acknowledgements),
+        "overrides__asset_class",
     )
 
 

@@ -18,12 +18,15 @@ from advisory.engine.drift import DriftReport
 from advisory.engine.risk import QUESTIONS, RiskScores, SuggestedAllocation
 from advisory.validators import validate_planning_date
 from policies.drift import DRIFT_PLACES
+from policies.modelportfolios.following import followed_draft, model_of_firm, override_errors
 from policies.models import InvestmentPolicy, PolicyStatus, RebalanceMethod, ReviewFrequency
 from policies.selectors import PolicyDiff
 from policies.services import (
     DEFAULT_ABS_BAND,
     DEFAULT_HORIZON_YEARS,
     DEFAULT_REL_BAND,
+    Following,
+    OverrideDraft,
     PolicyDraft,
     TargetDraft,
     policy_draft_errors,
@@ -43,10 +46,26 @@ class TargetInputSerializer(serializers.Serializer):
     weight = fraction_field(help_text="Fraction of the household, 0..1.")
 
 
-class PolicyWriteSerializer(serializers.Serializer):
-    """A new IPS version. Weights must sum to exactly 1; ``status`` draft or active."""
+class OverrideInputSerializer(serializers.Serializer):
+    """A class's target (``asset_class``, ``weight``) or the bands, instead of the model's."""
 
-    targets = TargetInputSerializer(many=True, allow_empty=True)
+    asset_class = serializers.CharField(max_length=40, required=False, allow_null=True)
+    weight = fraction_field(required=False, allow_null=True)
+    abs_band = fraction_field(required=False, allow_null=True)
+    rel_band = fraction_field(required=False, allow_null=True)
+    rationale = serializers.CharField(allow_blank=True, help_text="Why the household differs.")
+
+
+class PolicyWriteSerializer(serializers.Serializer):
+    """A new IPS version. Weights must sum to exactly 1; ``status`` draft or active.
+
+    With ``model`` the version follows the firm's model: its targets, bands and method,
+    with ``overrides`` (each with its rationale); ``targets`` are then not given.
+    """
+
+    targets = TargetInputSerializer(many=True, allow_empty=True, required=False, default=list)
+    model = serializers.IntegerField(required=False, allow_null=True, help_text="A model's id.")
+    overrides = OverrideInputSerializer(many=True, required=False, default=list)
     abs_band = fraction_field(required=False, allow_null=True, default=DEFAULT_ABS_BAND)
     rel_band = fraction_field(required=False, allow_null=True, default=DEFAULT_REL_BAND)
     method = serializers.ChoiceField(
@@ -74,10 +93,37 @@ class PolicyWriteSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        errors = policy_draft_errors(self.draft_from(attrs), self.context["class_names"])
+        following = self._following(attrs)
+        draft = self.draft_from(attrs)
+        if following is not None:
+            draft = followed_draft(following.model, draft, following.overrides)
+        errors = policy_draft_errors(draft, self.context["class_names"])
+        if following is not None and "targets" in errors:
+            name = following.model.name
+            errors["overrides"] = [
+                f"With these overrides of {name}: {m}" for m in errors.pop("targets")
+            ]
         if errors:
             raise serializers.ValidationError(errors)
+        attrs["following"], attrs["draft"] = following, draft
         return attrs
+
+    def _following(self, attrs: Mapping[str, Any]) -> Following | None:
+        overrides = tuple(OverrideDraft(**o) for o in attrs.get("overrides", []))
+        if attrs.get("model") is None:
+            if overrides:
+                raise serializers.ValidationError({"overrides": ["Overrides need a model."]})
+            return None
+        model = model_of_firm(self.context["firm_id"], attrs["model"])
+        if model is None:
+            raise serializers.ValidationError({"model": ["No such model in this firm."]})
+        if attrs.get("targets"):
+            message = "The version follows the model's targets: change one with an override."
+            raise serializers.ValidationError({"targets": [message]})
+        errors = override_errors(overrides, self.context["class_names"])
+        if errors:
+            raise serializers.ValidationError({"overrides": errors})
+        return Following(model, overrides)
 
     @staticmethod
     def draft_from(attrs: Mapping[str, Any]) -> PolicyDraft:
@@ -99,7 +145,13 @@ class PolicyWriteSerializer(serializers.Serializer):
 
     @property
     def draft(self) -> PolicyDraft:
-        return self.draft_from(self.validated_data)
+        draft: PolicyDraft = self.validated_data["draft"]
+        return draft
+
+    @property
+    def following(self) -> Following | None:
+        following: Following | None = self.validated_data["following"]
+        return following
 
 
 # --- reading a version -----------------------------------------------------------------------
@@ -117,6 +169,14 @@ class AcknowledgementSerializer(serializers.Serializer):
     acknowledged_at = serializers.DateTimeField()
 
 
+class OverrideSerializer(serializers.Serializer):
+    asset_class = serializers.CharField(source="asset_class.code", allow_null=True, default=None)
+    weight = fraction_field(allow_null=True)
+    abs_band = fraction_field(allow_null=True)
+    rel_band = fraction_field(allow_null=True)
+    rationale = serializers.CharField()
+
+
 class PolicySerializer(serializers.ModelSerializer):
     """An IPS version. ``pending_acknowledgement``: the household's clients yet to acknowledge."""
 
@@ -127,6 +187,7 @@ class PolicySerializer(serializers.ModelSerializer):
     acknowledgements = AcknowledgementSerializer(many=True, read_only=True)
     pending_acknowledgement = serializers.SerializerMethodField()
     document_url = serializers.SerializerMethodField()
+    overrides = OverrideSerializer(many=True, read_only=True)
 
     class Meta:
         model = InvestmentPolicy
@@ -160,6 +221,9 @@ class PolicySerializer(serializers.ModelSerializer):
             "document_url",
             "acknowledgements",
             "pending_acknowledgement",
+            "model",
+            "model_version",
+            "overrides",
         )
         read_only_fields = fields
 

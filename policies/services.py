@@ -32,7 +32,9 @@ from policies import tasks
 from policies.models import (
     DocumentStatus,
     InvestmentPolicy,
+    ModelPortfolio,
     PolicyAcknowledgement,
+    PolicyOverride,
     PolicyStatus,
     PolicyTarget,
     RebalanceMethod,
@@ -79,6 +81,29 @@ class PolicyDraft:
     cash_reserve: Decimal = ZERO
     effective_date: date | None = None
     questionnaire_answers: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class OverrideDraft:
+    """A household's change to the model it follows: a class's target, or the bands.
+
+    ``asset_class`` with ``weight``, or no class with ``abs_band`` and/or ``rel_band``;
+    always with the rationale (``policies.modelportfolios.following`` checks it).
+    """
+
+    rationale: str
+    asset_class: str | None = None
+    weight: Decimal | None = None
+    abs_band: Decimal | None = None
+    rel_band: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Following:
+    """The model a new version follows, and the household's overrides of it."""
+
+    model: ModelPortfolio
+    overrides: tuple[OverrideDraft, ...] = ()
 
 
 def percent_text(fraction: Decimal) -> str:
@@ -208,6 +233,29 @@ def _save_targets(
     )
 
 
+def _save_following(
+    policy: InvestmentPolicy, following: Following | None, classes: Mapping[str, AssetClass]
+) -> None:
+    """The model link and the override rows (the targets are already the followed ones)."""
+    policy.model = following.model if following else None
+    policy.model_version = following.model.version if following else None
+    policy.save(update_fields=["model", "model_version"])
+    policy.overrides.all().delete()
+    if following is None:
+        return
+    PolicyOverride.objects.bulk_create(
+        PolicyOverride(
+            policy=policy,
+            asset_class=classes[o.asset_class] if o.asset_class else None,
+            weight=o.weight,
+            abs_band=o.abs_band,
+            rel_band=o.rel_band,
+            rationale=o.rationale.strip(),
+        )
+        for o in following.overrides
+    )
+
+
 @transaction.atomic
 def policy_create(
     *,
@@ -217,11 +265,13 @@ def policy_create(
     activate: bool = True,
     today: date | None = None,
     queue_work: bool = True,
+    following: Following | None = None,
 ) -> InvestmentPolicy:
     """A new IPS version (the next number), activated unless ``activate`` is False.
 
     Raises ``DomainError`` (nothing saved) when the draft breaks a rule.
     ``queue_work`` False skips rendering the document and refreshing drift (seeding).
+    ``following``: the model the version follows (its targets are in ``draft`` already).
     """
     classes = _check(draft, household.firm_id)
     lock_household(household.pk)
@@ -232,13 +282,16 @@ def policy_create(
     _apply_draft(policy, draft)
     policy.save()
     _save_targets(policy, draft, classes)
+    _save_following(policy, following, classes)
     if activate:
         _activate(policy, today or timezone.localdate(), queue_work=queue_work)
     return policy
 
 
 @transaction.atomic
-def policy_update_draft(*, policy: InvestmentPolicy, draft: PolicyDraft) -> InvestmentPolicy:
+def policy_update_draft(
+    *, policy: InvestmentPolicy, draft: PolicyDraft, following: Following | None = None
+) -> InvestmentPolicy:
     """Replace a draft's content. An active or superseded version is never edited (409)."""
     lock_household(policy.household_id)
     current = InvestmentPolicy.objects.select_for_update().get(pk=policy.pk)
@@ -252,6 +305,7 @@ def policy_update_draft(*, policy: InvestmentPolicy, draft: PolicyDraft) -> Inve
     current.save()
     current.targets.all().delete()
     _save_targets(current, draft, classes)
+    _save_following(current, following, classes)
     return current
 
 

@@ -309,6 +309,7 @@ class RebalanceRunsView(APIView):
                 selection=body.validated_data["selection"],
                 request=body.validated_data["request"],
                 household_ids=body.validated_data["households"],
+                model_id=body.validated_data.get("model"),
             )
             answer = {"id": run.pk, "status": run.status, "total": run.total}
             return Response(answer, status=status.HTTP_202_ACCEPTED)

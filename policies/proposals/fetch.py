@@ -20,7 +20,8 @@ from advisory.engine.drift import ips_reserve_by_account
 from advisory.engine.money import ZERO
 from advisory.engine.types import HouseholdSnapshot
 from policies.location.selectors import current_location_plan_targets
-from policies.models import InvestmentPolicy
+from policies.modelportfolios.models import ModelBuyChoice
+from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals.request import TAX_OVERRIDES, ProposalRequest
 from policies.proposals.selectors import book_fingerprint
 from portfolios.models import Household
@@ -60,6 +61,24 @@ def engine_snapshot(
     if overrides:
         snapshot = replace(snapshot, tax=replace(snapshot.tax, **overrides))
     return fingerprint, _set_aside_ips_reserve(snapshot, policy.cash_reserve)
+
+
+def model_buy_lists(household: Household | int) -> dict[str, tuple[int, ...]]:
+    """Class code -> the buy list (security ids, preferred first) of the model the
+    household's active IPS follows; empty without one (one query)."""
+    household_id = household if isinstance(household, int) else household.pk
+    rows = (
+        ModelBuyChoice.objects.filter(
+            model__policies__household_id=household_id,
+            model__policies__status=PolicyStatus.ACTIVE,
+        )
+        .order_by("asset_class_id", "rank")
+        .values_list("asset_class__code", "security_id")
+    )
+    lists: dict[str, list[int]] = {}
+    for code, security_id in rows:
+        lists.setdefault(code, []).append(security_id)
+    return {code: tuple(ids) for code, ids in lists.items()}
 
 
 def plan_targets(

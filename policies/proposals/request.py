@@ -70,6 +70,9 @@ class ProposalRequest:
     do_not_trade_accounts: frozenset[int] = frozenset()
     do_not_buy: frozenset[int] = frozenset()
     buy_security: Mapping[str, int] = field(default_factory=dict)
+    # class -> the fallbacks after the primary, in order: the model's buy list, set when
+    # the proposal is computed (``with_buy_lists``), never stored with the request
+    substitutes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     hold_near_long_term_days: int = 0
     realized_st_ytd: Decimal | None = None
     realized_lt_ytd: Decimal | None = None
@@ -126,6 +129,7 @@ class ProposalRequest:
             do_not_trade_accounts=frozenset(int(i) for i in data.get("do_not_trade_accounts", [])),
             do_not_buy=frozenset(int(i) for i in data.get("do_not_buy", [])),
             buy_security={str(k): int(v) for k, v in data.get("buy_security", {}).items()},
+            substitutes={},
             hold_near_long_term_days=int(data.get("hold_near_long_term_days", 0)),
             **{name: _decimal_or_none(data.get(name)) for name in TAX_OVERRIDES},
             min_loss_dollars=Decimal(str(data.get("min_loss_dollars", "0"))),
@@ -147,6 +151,7 @@ class ProposalRequest:
             do_not_trade_accounts=self.do_not_trade_accounts,
             do_not_buy=self.do_not_buy,
             buy_security=dict(self.buy_security),
+            substitutes=dict(self.substitutes),
             hold_near_long_term_days=self.hold_near_long_term_days,
         )
 
@@ -159,7 +164,27 @@ class ProposalRequest:
             do_not_trade_accounts=self.do_not_trade_accounts,
             do_not_buy=self.do_not_buy,
             buy_security=dict(self.buy_security),
+            substitutes=dict(self.substitutes),
         )
+
+
+def with_buy_lists(
+    request: ProposalRequest, buy_lists: Mapping[str, tuple[int, ...]]
+) -> ProposalRequest:
+    """The request buying from the model's buy lists (class -> ids, preferred first).
+
+    A class the request names a security for keeps it as the primary, the list after
+    it; else the preferred security is the primary and its substitutes follow in order.
+    The engine skips any that is do-not-buy, do-not-trade or wash-blocked, in order.
+    """
+    if not buy_lists:
+        return request
+    primary = dict(request.buy_security)
+    substitutes = dict(request.substitutes)
+    for code, ids in buy_lists.items():
+        first = primary.setdefault(code, ids[0])
+        substitutes[code] = tuple(i for i in ids if i != first)
+    return replace(request, buy_security=primary, substitutes=substitutes)
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from advisory.api_errors import ConflictError, DomainError
 from advisory.engine.drift import measure_drift
 from advisory.engine.money import CENT, ZERO
 from advisory.models import Firm
+from policies.models import InvestmentPolicy, ModelPortfolio, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
 from policies.proposals.fetch import engine_snapshot
 from policies.proposals.models import (
@@ -69,7 +70,7 @@ class RunSelectionError(DomainError):
 
 
 def _selected(
-    user: User | Any, selection: str, household_ids: Sequence[int]
+    user: User | Any, selection: str, household_ids: Sequence[int], model_id: int | None = None
 ) -> QuerySet[Household]:
     households = households_for(user, write=Capability.EDIT_POLICY)
     if selection == RunSelection.HOUSEHOLDS:
@@ -84,11 +85,19 @@ def _selected(
             )
         households = households.filter(pk__in=wanted)
     elif selection == RunSelection.MODEL:
-        raise RunSelectionError(
-            "Models are not in this version yet.",
-            field_errors={"selection": ["Choose needs_rebalance, all or households."]},
-        )
+        households = households.filter(pk__in=_model_followers(user, model_id))
     return households.order_by("pk")
+
+
+def _model_followers(user: User | Any, model_id: int | None) -> QuerySet[InvestmentPolicy, Any]:
+    """The households whose active IPS follows the model (ids), or 400 on ``model``."""
+    firm_id = firm_id_of(user) or 0
+    if model_id is None or not ModelPortfolio.objects.filter(pk=model_id, firm_id=firm_id).exists():
+        message = "Name a model of your firm." if model_id is None else "No such model."
+        raise RunSelectionError("The run's model is not valid.", field_errors={"model": [message]})
+    return InvestmentPolicy.objects.filter(model_id=model_id, status=PolicyStatus.ACTIVE).values(
+        "household_id"
+    )
 
 
 @transaction.atomic
@@ -99,11 +108,16 @@ def rebalance_run_start(
     selection: str,
     request: ProposalRequest,
     household_ids: Sequence[int] = (),
+    model_id: int | None = None,
 ) -> RebalanceRun:
-    """Start a run: its items now, the work on the workers once this commits."""
+    """Start a run: its items now, the work on the workers once this commits.
+
+    ``model_id``: with ``selection="model"``, the households whose active IPS follows it.
+    """
     as_of = request.as_of or timezone.localdate()
     request = ProposalRequest(**{**request.__dict__, "as_of": as_of})
-    households = list(_selected(user, selection, household_ids).values_list("pk", flat=True))
+    chosen = _selected(user, selection, household_ids, model_id)
+    households = list(chosen.values_list("pk", flat=True))
     run = RebalanceRun.objects.create(
         firm=firm,
         selection=selection,

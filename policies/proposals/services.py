@@ -56,7 +56,7 @@ from policies.drift import drift_rows_json
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
 from policies.proposals.audit import audit_record, person_or_none
-from policies.proposals.fetch import engine_snapshot
+from policies.proposals.fetch import engine_snapshot, model_buy_lists
 from policies.proposals.fetch import plan_targets as fetch_plan_targets
 from policies.proposals.models import (
     PROPOSAL_TRANSITIONS,
@@ -74,6 +74,7 @@ from policies.proposals.request import (
     ProposalRequest,
     proposal_request_errors,
     standing_restrictions,
+    with_buy_lists,
     with_standing_restrictions,
 )
 from policies.proposals.selectors import book_fingerprint, proposal_for_update
@@ -125,10 +126,12 @@ def run_engine(
 
     The household's standing restrictions and held-away accounts are added to the
     request's own here, the one door every proposal, harvest, tranche and run goes
-    through, and the plan's notes list them.
+    through, and the plan's notes list them; so is the buy list of the model its IPS
+    follows (the first security of a class's list not restricted, then the next).
     """
     standing = standing_restrictions(household)
     request = with_standing_restrictions(request, standing)
+    request = with_buy_lists(request, model_buy_lists(household))
     plan = _engine_answer(household=household, snapshot=snapshot, request=request, targets=targets)
     return replace(plan, notes=(*standing.notes, *plan.notes)) if standing.notes else plan
 

@@ -32,6 +32,7 @@ from portfolios.models import Restriction, RestrictionKind
 from tests.conftest import World
 from tests.factories import TransactionFactory
 from tests.policies.conftest import make_policy
+from tests.policies.modelportfolios.conftest import make_model
 
 pytestmark = pytest.mark.django_db
 
@@ -201,6 +202,8 @@ DECLARED: dict[str, Declared] = {
     "api-orders-release": Declared(STAFF, P),
     "api-order-cancel": Declared(STAFF, P, "order"),
     "api-proposal-fills": Declared(STAFF, P, "proposal"),
+    "api-model-list": Declared(STAFF),
+    "api-model-detail": Declared(STAFF, G, "model"),
     "api-rebalance-runs": Declared(STAFF),
     "api-rebalance-run-detail": Declared(STAFF, G, "run"),
     "api-rebalance-run-approve": Declared(STAFF, P, "run"),
@@ -285,6 +288,7 @@ def rows(world: World) -> dict[str, int]:
         "token": token.pk,
         "user": world.users["teammate"].pk,
         "restriction": restriction.pk,
+        "model": make_model(world).pk,
         # No proposal, plan, review, run, order, import or mapping in the
         # world yet: refusals are still exercised.
         "proposal": MISSING,
