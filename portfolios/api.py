@@ -59,6 +59,7 @@ from portfolios.models import (
     Security,
     Transaction,
 )
+from portfolios.ownership import person_remove
 from portfolios.serializers import (
     AccountSerializer,
     AssetClassSerializer,
@@ -208,6 +209,10 @@ class PersonViewSet(BookViewSet):
 
     def get_queryset(self) -> QuerySet[Person]:
         return selectors.person_list(user=self.request.user)
+
+    def perform_destroy(self, instance: Person) -> None:
+        # 409 ``owns_accounts`` naming the accounts while the person still owns any.
+        person_remove(person=instance)
 
 
 class AccountViewSet(BookViewSet):

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,8 +23,15 @@ from advisory.api_errors import DomainError
 from advisory.engine.lots import days_to_long_term, is_long_term, long_term_date
 from advisory.http import AuthenticatedHttpRequest
 from portfolios.access import Capability, has_capability, household_for
-from portfolios.forms import AccountForm, LotForm, PersonForm, TransactionForm
+from portfolios.forms import (
+    AccountForm,
+    LotForm,
+    PersonForm,
+    ReassignAccountsForm,
+    TransactionForm,
+)
 from portfolios.models import Account, Lot, Person, Transaction
+from portfolios.ownership import owned_accounts, owns_accounts_message, person_remove
 from portfolios.services import transaction_record
 from portfolios.snapshots import HoldingRow, household_summary
 from portfolios.views import (
@@ -89,17 +97,34 @@ def person_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Remove a person; one who owns accounts is refused until they go to someone else."""
     person = _person_for(request, pk, write=True)
     back = household_url(person.household_id)
-    if request.method == "POST":
-        return delete_row(request, person, done_url=back, message=f"{person} removed.")
-    return confirm_delete(
-        request,
-        title=f"Remove {person}?",
-        what=f"{person} of the {person.household} household",
-        consequences=["Accounts they own are kept, without an owner."],
-        cancel_url=back,
-    )
+    accounts = owned_accounts(person)
+    form = ReassignAccountsForm(request.POST or None, person=person) if accounts else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        heir = form.cleaned_data["reassign_to"] if form is not None else None
+        try:
+            person_remove(person=person, reassign_to=heir)
+        except DomainError as refusal:
+            messages.error(request, refusal.message)
+            return redirect(request.path)
+        except (ProtectedError, RestrictedError):
+            messages.error(request, "Other records still refer to this person, so they were kept.")
+            return redirect(request.path)
+        messages.success(request, f"{person} removed.")
+        return redirect(back)
+    context = {
+        "title": f"Remove {person}?",
+        "person": person,
+        "household": person.household,
+        "accounts": accounts,
+        "reason": owns_accounts_message(person, accounts) if accounts else "",
+        "form": form,
+        "cancel_url": back,
+    }
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portfolios/person_delete.html", context, status=status)
 
 
 # --- accounts -----------------------------------------------------------------------------

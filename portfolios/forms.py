@@ -28,6 +28,7 @@ from portfolios.models import (
     Security,
     TransactionKind,
 )
+from portfolios.ownership import account_owner_error
 
 
 def money_field(*, label: str, allow_negative: bool = False, **kwargs: Any) -> forms.DecimalField:
@@ -172,6 +173,19 @@ class PersonForm(forms.ModelForm):
         return born
 
 
+class ReassignAccountsForm(forms.Form):
+    """Before removing a person who owns accounts: who owns them from now on."""
+
+    reassign_to = forms.ModelChoiceField(
+        queryset=Person.objects.none(), label="Reassign their accounts to", empty_label=None
+    )
+
+    def __init__(self, *args: Any, person: Person, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        others = Person.objects.filter(household_id=person.household_id).exclude(pk=person.pk)
+        cast(forms.ModelChoiceField, self.fields["reassign_to"]).queryset = others
+
+
 class AccountForm(forms.ModelForm):
     cash = money_field(label="Cash")
     cash_reserve = money_field(
@@ -210,7 +224,8 @@ class AccountForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         owner = cast(forms.ModelChoiceField, self.fields["owner"])
         owner.queryset = Person.objects.filter(household=household)
-        owner.empty_label = "Joint / no single owner"
+        owner.empty_label = "Joint (taxable accounts only)"
+        self.household = household
         menu = cast(forms.ModelMultipleChoiceField, self.fields["allowed_asset_classes"])
         menu.queryset = AssetClass.objects.filter(firm_id=household.firm_id)
         self.firm_id = household.firm_id
@@ -250,6 +265,14 @@ class AccountForm(forms.ModelForm):
         number = cleaned.get("account_number", "")
         if number and number[-4:].isdigit():
             cleaned["number_last4"] = number[-4:]
+        if "account_type" in cleaned and "owner" in cleaned:
+            error = account_owner_error(
+                account_type=cleaned["account_type"],
+                owner=cleaned["owner"],
+                household=self.household,
+            )
+            if error:
+                self.add_error("owner", error)
         return cleaned
 
 

@@ -261,8 +261,10 @@ class Person(models.Model):
 @tracked("household__firm")
 class Account(models.Model):
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="accounts")
+    # A person who owns accounts is not deleted (portfolios.ownership); RESTRICT still lets a
+    # whole household go, its people and accounts together.
     owner = models.ForeignKey(
-        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="accounts"
+        Person, on_delete=models.RESTRICT, null=True, blank=True, related_name="accounts"
     )
     name = models.CharField(max_length=200, validators=PLAIN)
     account_type = models.CharField(max_length=20, choices=AccountType.choices)
@@ -315,6 +317,11 @@ class Account(models.Model):
             models.CheckConstraint(
                 condition=Q(number_last4__regex=r"^[0-9]{0,4}$"),
                 name="account_number_last4_digits",
+            ),
+            # Only a taxable account may be joint; every other kind has one owner.
+            models.CheckConstraint(
+                condition=Q(account_type=AccountType.TAXABLE) | Q(owner__isnull=False),
+                name="account_tax_advantaged_has_owner",
             ),
         ]
 

@@ -40,6 +40,7 @@ from portfolios.models import (
     TransactionKind,
     amount_sign_error,
 )
+from portfolios.ownership import account_owner_error
 from portfolios.selectors import asset_class_list, security_list
 
 UNIT_INTERVAL = {"min_value": ZERO, "max_value": ONE}
@@ -375,11 +376,13 @@ class AccountSerializer(BookSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
         household = attrs.get("household", getattr(self.instance, "household", None))
-        owner = attrs.get("owner")
-        if owner is not None and household is not None and owner.household_id != household.pk:
-            raise serializers.ValidationError(
-                {"owner": ["The owner must be a person of the account's household."]}
-            )
+        error = account_owner_error(
+            account_type=attrs.get("account_type", getattr(self.instance, "account_type", "")),
+            owner=attrs["owner"] if "owner" in attrs else getattr(self.instance, "owner", None),
+            household=household,
+        )
+        if error:
+            raise serializers.ValidationError({"owner": [error]})
         year_end = attrs.get("prior_year_end_date")
         if year_end is not None and (year_end.month, year_end.day) != (12, 31):
             raise serializers.ValidationError(

@@ -131,6 +131,14 @@ class AccountFactory(factory.django.DjangoModelFactory):
     household = factory.SubFactory(HouseholdFactory)
     name = factory.Sequence(lambda n: f"Account {n}")
     account_type = AccountType.TAXABLE
+    # Every kind but taxable has one owner of the household: its first person, else a new one.
+    owner = factory.LazyAttribute(
+        lambda o: (
+            None
+            if o.account_type == AccountType.TAXABLE
+            else (o.household.people.order_by("id").first() or PersonFactory(household=o.household))
+        )
+    )
     custodian = "Schwab"
     number_last4 = "1234"
     cash = Decimal("1000.00")

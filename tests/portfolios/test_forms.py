@@ -71,7 +71,7 @@ def account_form(world: World, **changes: Any) -> AccountForm:
     data: dict[str, Any] = {
         "name": "Ann Roth",
         "account_type": "roth_ira",
-        "owner": "",
+        "owner": str(Person.objects.get(household=world.household).pk),
         "custodian": "Vanguard",
         "number_last4": "4321",
         "cash": "10.00",

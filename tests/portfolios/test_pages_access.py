@@ -15,6 +15,7 @@ import pytest
 
 from portfolios.models import Account, Household, Lot, Person
 from tests.conftest import CAN_EDIT_BOOK, CAN_VIEW, PERSONAS, World
+from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +96,8 @@ WRITES: dict[str, Write] = {
     ),
     "person_delete": Write(
         FORM_PAGES["person_delete"],
-        lambda w: {},
+        # Ann owns the accounts: they go to a second person of the household first.
+        lambda w: {"reassign_to": str(PersonFactory(household=w.household, first_name="Bob").pk)},
         lambda w: not Person.objects.filter(first_name="Ann").exists(),
     ),
     "account_create": Write(
