@@ -127,6 +127,10 @@ class PolicySerializer(serializers.ModelSerializer):
     acknowledgements = AcknowledgementSerializer(many=True, read_only=True)
     pending_acknowledgement = serializers.SerializerMethodField()
     document_url = serializers.SerializerMethodField()
+    # Stored blank for the threshold method; read back as null (the schema says so).
+    frequency = serializers.ChoiceField(
+        choices=ReviewFrequency.choices, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = InvestmentPolicy
