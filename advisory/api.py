@@ -120,7 +120,8 @@ class ApiTokenViewSet(
     def get_queryset(self) -> QuerySet[ApiToken]:
         if not self.request.user.is_authenticated:
             return ApiToken.objects.none()
-        return ApiToken.objects.filter(user=self.request.user)
+        # A revoked (deleted) token is gone for the API: it neither authenticates nor reads back.
+        return ApiToken.objects.filter(user=self.request.user, revoked_at__isnull=True)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The key is shown once and never stored, not even in the idempotency record.

@@ -11,11 +11,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -42,7 +43,26 @@ class ConflictError(DomainError):
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's handler, plus DomainError; 404/403 from the access module pass through."""
+    """DRF's handler, plus DomainError; 404/403 from the access module pass through.
+
+    An error is JSON whatever the view renders otherwise (a CSV export, ``?format=csv``):
+    the schema documents one error body, ``application/json``.
+    """
+    response = _error_response(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = JSONRenderer.media_type
+    return response
+
+
+def _error_response(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, SuspiciousOperation):
+        # Too many form fields, a body over the size limit: Django's own 400, said in JSON.
+        return Response(
+            {"detail": "The request is malformed or too large.", "code": "invalid"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": exc.message, "code": exc.code}
         body.update(exc.field_errors)

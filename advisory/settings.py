@@ -311,6 +311,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"ImportKindEnum": "portfolios.imports.models.ImportKindChoice"},
+    # Every operation documents the errors it can answer, in the one error format.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "advisory.schema_errors.document_errors",
+    ],
 }
 API_TOKEN_DEFAULT_EXPIRY = timedelta(days=int(os.environ.get("API_TOKEN_EXPIRY_DAYS", "365")))
 

@@ -188,6 +188,10 @@ class PolicySerializer(serializers.ModelSerializer):
     pending_acknowledgement = serializers.SerializerMethodField()
     document_url = serializers.SerializerMethodField()
     overrides = OverrideSerializer(many=True, read_only=True)
+    # Stored blank for the threshold method; read back as null (the schema says so).
+    frequency = serializers.ChoiceField(
+        choices=ReviewFrequency.choices, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = InvestmentPolicy

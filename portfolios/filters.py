@@ -11,6 +11,7 @@ from __future__ import annotations
 from django import forms
 from django.db.models import Q, QuerySet
 from django_filters import rest_framework as filters
+from drf_spectacular.utils import extend_schema_field
 
 from portfolios.models import (
     Account,
@@ -30,6 +31,8 @@ from portfolios.models import (
 MAX_ID = 2**63 - 1
 
 
+# drf-spectacular types a NumberFilter ``number``; an id is an integer, within these bounds.
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(filters.NumberFilter):
     """An integer id (``NumberFilter`` would accept ``1.5``)."""
 
@@ -41,9 +44,36 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class _StrictBooleanField(forms.NullBooleanField):
+    """``true``/``false`` (or ``1``/``0``); anything else is a 400, not "no filter"."""
+
+    WORDS = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: object) -> bool | None:  # type: ignore[override]
+        if value in (None, ""):
+            return None
+        if isinstance(value, bool):
+            return value
+        word = str(value).lower()
+        if word not in self.WORDS:
+            raise forms.ValidationError("Enter true or false.", code="invalid")
+        return self.WORDS[word]
+
+    def validate(self, value: object) -> None:
+        return None
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = _StrictBooleanField
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        kwargs.setdefault("widget", forms.TextInput)  # the raw word, for the field to judge
+        super().__init__(*args, **kwargs)
+
+
 class AssetClassFilter(filters.FilterSet):
     code = filters.CharFilter(field_name="code")
-    tax_exempt = filters.BooleanFilter(field_name="tax_exempt")
+    tax_exempt = StrictBooleanFilter(field_name="tax_exempt")
 
     class Meta:
         model = AssetClass

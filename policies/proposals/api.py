@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -58,11 +58,14 @@ from policies.proposals.selectors import (
 from policies.proposals.serializers import (
     ImplementationPlanRequestSerializer,
     ImplementationPlanSerializer,
+    ProposalFilterSerializer,
     ProposalPendingSerializer,
     ProposalRequestSerializer,
     ProposalSerializer,
+    RebalanceRunListSerializer,
     RebalanceRunRequestSerializer,
     RebalanceRunSerializer,
+    RebalanceRunStartedSerializer,
     RejectSerializer,
 )
 from policies.proposals.services import (
@@ -131,25 +134,22 @@ class ProposalListView(generics.ListAPIView):
     serializer_class = ProposalSerializer
     queryset = Proposal.objects.none()
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("household", OpenApiTypes.INT, required=False),
-            OpenApiParameter("status", OpenApiTypes.STR, required=False),
-            OpenApiParameter("kind", OpenApiTypes.STR, required=False),
-        ]
-    )
+    @extend_schema(parameters=[ProposalFilterSerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Proposal]:
         if getattr(self, "swagger_fake_view", False):
             return Proposal.objects.none()
-        params = self.request.query_params
+        # An empty value is no filter, as with the lists' other filters.
+        given = {k: v for k, v in self.request.query_params.items() if v != ""}
+        params = ProposalFilterSerializer(data=given)
+        params.is_valid(raise_exception=True)
         return proposal_list(
             user=self.request.user,
-            household=params.get("household"),
-            status=params.get("status"),
-            kind=params.get("kind"),
+            household=params.validated_data.get("household"),
+            status=params.validated_data.get("status"),
+            kind=params.validated_data.get("kind"),
         )
 
 
@@ -285,7 +285,7 @@ def _may_run(request: AuthenticatedRequest) -> None:
 class RebalanceRunsView(APIView):
     """``POST``: start a run (202); ``GET``: the runs you started (firm admins: every one)."""
 
-    @extend_schema(responses={200: RebalanceRunSerializer(many=True)})
+    @extend_schema(operation_id="rebalance_runs_list", responses={200: RebalanceRunListSerializer})
     def get(self, request: AuthenticatedRequest) -> Response:
         _may_run(request)
         runs = runs_for(request.user).order_by("-created_at", "-id")[:50]
@@ -293,7 +293,7 @@ class RebalanceRunsView(APIView):
 
     @extend_schema(
         request=RebalanceRunRequestSerializer,
-        responses={202: RebalanceRunSerializer},
+        responses={202: RebalanceRunStartedSerializer},
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
     )
     def post(self, request: AuthenticatedRequest) -> Response:

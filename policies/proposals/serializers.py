@@ -20,6 +20,7 @@ from advisory.engine.rebalance.types import Location, RebalanceMode
 from advisory.validators import validate_planning_date
 from policies.proposals.models import ProposalKind, RunSelection
 from policies.proposals.request import ProposalRequest, proposal_request_errors
+from portfolios.filters import MAX_ID
 from portfolios.models import Security
 
 
@@ -229,6 +230,28 @@ class RebalanceRunSerializer(serializers.Serializer):
     summary = serializers.DictField(
         help_text="households, proposals, trades, estimated_tax, turnover, seconds"
     )
+
+
+class ProposalFilterSerializer(serializers.Serializer):
+    """``GET /api/v1/proposals/``'s filters: a household id (a 400 if not one); status, kind."""
+
+    household = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    status = serializers.CharField(required=False, help_text="An unknown status matches nothing.")
+    kind = serializers.CharField(required=False, help_text="An unknown kind matches nothing.")
+
+
+class RebalanceRunListSerializer(serializers.Serializer):
+    """``GET /api/v1/rebalance-runs/``: the 50 latest runs (not paginated)."""
+
+    results = RebalanceRunSerializer(many=True)
+
+
+class RebalanceRunStartedSerializer(serializers.Serializer):
+    """The 202 of ``POST /api/v1/rebalance-runs/``: poll the run's id for the rest."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField(help_text="running")
+    total = serializers.IntegerField(help_text="Households selected.")
 
 
 class RejectSerializer(serializers.Serializer):

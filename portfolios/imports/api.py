@@ -95,8 +95,10 @@ class ImportReportSerializer(serializers.Serializer):
 
 
 class ImportRejectedSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
+    """A refused import; a malformed upload (no file, bad options) names only its fields."""
+
+    detail = serializers.CharField(required=False)
+    code = serializers.CharField(required=False)
     rows = ImportRowErrorSerializer(many=True, required=False)
     file = serializers.ListField(child=serializers.CharField(), required=False)
 
@@ -160,6 +162,7 @@ class BookImportView(APIView):
             201: ImportReportSerializer,
             400: ImportRejectedSerializer,
             403: OpenApiResponse(description="The caller may not import this kind."),
+            405: OpenApiResponse(description="A number is a past import's id (GET only)."),
         },
     )
     def post(self, request: AuthenticatedRequest, kind: str) -> Response:
@@ -329,7 +332,13 @@ class ImportRecordListView(APIView):
 class ImportRecordDetailView(APIView):
     """``GET /api/v1/imports/{id}/``: one import, with its progress while it runs."""
 
-    @extend_schema(operation_id="imports_retrieve", responses=ImportRecordSerializer)
+    @extend_schema(
+        operation_id="imports_retrieve",
+        responses={
+            200: ImportRecordSerializer,
+            405: OpenApiResponse(description="Not a number: a kind to import (POST only)."),
+        },
+    )
     def get(self, request: AuthenticatedRequest, pk: int) -> Response:
         _may_keep_book(request.user)
         record = ImportRecord.objects.filter(pk=pk, firm_id=_firm_id(request.user)).first()
