@@ -93,3 +93,65 @@ def test_editing_lists_the_followers_drafts_and_the_advisor_activates_one(
     draft.refresh_from_db()
     assert draft.status == PolicyStatus.ACTIVE
     assert {t.asset_class.code for t in draft.targets.all()} == {"us_equity", "us_bonds"}
+
+
+def _ips_form(model: ModelPortfolio, **changes: str) -> dict[str, str]:
+    data = {
+        "model": str(model.pk),
+        "override_us_equity": "50",
+        "override_why_us_equity": "Holds employer stock elsewhere",
+        "override_cash": "10",
+        "override_why_cash": "Tuition next year",
+        "horizon_years": "20",
+        "cash_reserve": "0",
+        "method": "threshold",
+        "abs_band": "5",
+        "rel_band": "25",
+        "rationale": "Follows the firm's balanced model.",
+        "action": "activate",
+    }
+    data.update(changes)
+    return data
+
+
+def test_the_ips_editor_follows_a_model_with_overrides(world: World, client_as: Any) -> None:
+    model = make_model(world)
+    page = client_as("owner")
+    editor = page.get(f"/households/{world.household.pk}/policy/new/").content.decode()
+    assert "Follow a model" in editor
+    assert f'value="{model.pk}"' in editor
+
+    response = page.post(f"/households/{world.household.pk}/policy/new/", _ips_form(model))
+
+    assert response.status_code == 302
+    policy = InvestmentPolicy.objects.get(household=world.household, status=PolicyStatus.ACTIVE)
+    assert policy.model_id == model.pk
+    # 60/30/10 with US equity 50 and cash 10: 50 + 30 + 10 + 10 = 100.
+    assert {t.asset_class.code: t.weight * 100 for t in policy.targets.all()} == {
+        "us_equity": 50,
+        "us_bonds": 30,
+        "intl_equity": 10,
+        "cash": 10,
+    }
+    assert {o.rationale for o in policy.overrides.all()} == {
+        "Holds employer stock elsewhere",
+        "Tuition next year",
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"override_why_cash": ""}, "Say why the household differs from the model."),
+        ({"override_cash": "5"}, "they sum to 95%"),
+    ],
+)
+def test_the_ips_editor_refuses_bad_overrides(
+    world: World, client_as: Any, changes: dict[str, str], message: str
+) -> None:
+    model = make_model(world)
+    url = f"/households/{world.household.pk}/policy/new/"
+    response = client_as("owner").post(url, _ips_form(model, **changes))
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not InvestmentPolicy.objects.exists()
