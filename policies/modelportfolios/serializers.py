@@ -23,7 +23,7 @@ def fraction_field(**kwargs: Any) -> serializers.DecimalField:
     return serializers.DecimalField(max_digits=7, decimal_places=6, **kwargs)
 
 
-class TargetInputSerializer(serializers.Serializer):
+class ModelTargetInputSerializer(serializers.Serializer):
     asset_class = serializers.CharField(max_length=40, help_text="The firm's asset class code.")
     weight = fraction_field(help_text="Fraction of the portfolio, 0..1.")
 
@@ -40,7 +40,7 @@ class ModelWriteSerializer(serializers.Serializer):
     """A model's content; ``note`` says why it changed (the followers' drafts quote it)."""
 
     name = serializers.CharField(max_length=120)
-    targets = TargetInputSerializer(many=True, allow_empty=True)
+    targets = ModelTargetInputSerializer(many=True, allow_empty=True)
     abs_band = fraction_field(required=False, allow_null=True, default=DEFAULT_ABS_BAND)
     rel_band = fraction_field(required=False, allow_null=True, default=DEFAULT_REL_BAND)
     method = serializers.ChoiceField(
