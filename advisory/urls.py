@@ -34,6 +34,7 @@ urlpatterns = [
     path("", include("portfolios.urls")),
     path("", include("policies.urls")),
     path("", include("policies.location.urls")),
+    path("", include("policies.modelportfolios.urls")),
     path("", include("policies.proposals.urls")),
     path("", include("policies.reviews.urls")),
     path("", include("policies.portal.urls")),

@@ -30,6 +30,7 @@ from advisory.lib.charts import chart_scale, chart_x, class_color, donut_arcs
 from advisory.lib.format import plain_number
 from policies.api import document_response
 from policies.forms import WEIGHT_PREFIX, PolicyForm, RiskQuestionnaireForm, policy_initial
+from policies.modelportfolios.follow_form import FollowingPolicyForm, following_initial
 from policies.models import DocumentStatus, InvestmentPolicy, PolicyStatus
 from policies.selectors import (
     acknowledgement_status,
@@ -242,7 +243,7 @@ def _editor_initial(
         source = _version_of(request, household, request.GET["from"])
     else:
         source = active_policy_get(household=household)
-    initial = policy_initial(source) if source else {}
+    initial = {**policy_initial(source), **following_initial(source)} if source else {}
     if draft is not None:
         initial["rationale"] = draft.rationale
         initial["effective_date"] = draft.effective_date
@@ -261,7 +262,9 @@ def policy_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
     class_names = firm_class_names(household.firm_id)
     initial, draft = _editor_initial(request, household)
-    form = PolicyForm(request.POST or None, initial=initial, class_names=class_names)
+    form = FollowingPolicyForm(
+        request.POST or None, initial=initial, class_names=class_names, firm_id=household.firm_id
+    )
     if request.method == "POST" and form.is_valid():
         activate = request.POST.get("action") != "draft"
         try:
@@ -283,7 +286,7 @@ def policy_new(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def _save(
     request: AuthenticatedHttpRequest,
     household: Household,
-    form: PolicyForm,
+    form: FollowingPolicyForm,
     draft: InvestmentPolicy | None,
     *,
     activate: bool,
@@ -294,8 +297,9 @@ def _save(
             author=request.user,
             draft=form.draft(),
             activate=activate,
+            following=form.following(),
         )
-    updated = policy_update_draft(policy=draft, draft=form.draft())
+    updated = policy_update_draft(policy=draft, draft=form.draft(), following=form.following())
     if activate:
         return policy_activate(policy=updated, user=request.user)
     return updated
@@ -306,7 +310,9 @@ def _save(
 def policy_validate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The editor's live check (htmx): the sum of the weights, bands and every rule broken."""
     household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
-    form = PolicyForm(request.POST, class_names=firm_class_names(household.firm_id))
+    form = FollowingPolicyForm(
+        request.POST, class_names=firm_class_names(household.firm_id), firm_id=household.firm_id
+    )
     valid = form.is_valid()
     total = form.weight_total
     return render(

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from advisory.api_errors import DomainError
 from advisory.engine.rebalance.types import RebalanceMode
 from advisory.http import AuthenticatedHttpRequest
+from policies.models import ModelPortfolio
 from policies.proposals.models import RunSelection
 from policies.proposals.request import ProposalRequest
 from policies.proposals.runs import rebalance_run_start, run_approve, run_summary, runs_for
@@ -28,6 +29,7 @@ from portfolios.access import Capability, has_capability
 SELECTIONS = [
     (RunSelection.NEEDS_REBALANCE.value, "Every household out of band or due"),
     (RunSelection.ALL.value, "Every household"),
+    (RunSelection.MODEL.value, "Every household following the model below"),
 ]
 
 
@@ -45,6 +47,14 @@ class RunForm(forms.Form):
     )
     allow_short_term = forms.BooleanField(label="Allow short-term gains", required=False)
     whole_shares = forms.BooleanField(label="Whole shares only", required=False)
+    model = forms.TypedChoiceField(
+        label="Model", required=False, coerce=int, empty_value=None, choices=[("", "—")]
+    )
+
+    def __init__(self, *args: Any, firm_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        models = ModelPortfolio.objects.filter(firm_id=firm_id).order_by("name")
+        self.fields["model"].choices = [("", "—"), *((m.pk, m.name) for m in models)]  # type: ignore[attr-defined]
 
 
 def _may_run(request: AuthenticatedHttpRequest) -> None:
@@ -57,7 +67,7 @@ def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The runs you started, and the form that starts one."""
     _may_run(request)
     firm = request.user.membership.firm
-    form = RunForm(request.POST or None, initial=firm.proposal_defaults)
+    form = RunForm(request.POST or None, initial=firm.proposal_defaults, firm_id=firm.pk)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -72,9 +82,15 @@ def run_list(request: AuthenticatedHttpRequest) -> HttpResponse:
                     allow_short_term=data["allow_short_term"],
                     whole_shares=data["whole_shares"],
                 ),
+                model_id=data.get("model"),
             )
         except DomainError as refused:
-            form.add_error(None, refused.message)
+            named = {k: v for k, v in refused.field_errors.items() if k in form.fields}
+            for field, problems in named.items():
+                for problem in problems:
+                    form.add_error(field, problem)
+            if not named:
+                form.add_error(None, refused.message)
         else:
             messages.success(request, f"Run started over {run.total} households.")
             return redirect("rebalance_run_detail", pk=run.pk)

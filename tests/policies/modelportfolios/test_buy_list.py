@@ -109,3 +109,22 @@ def test_a_model_run_needs_a_model_of_the_firm(
     response = api_as("owner").post("/api/v1/rebalance-runs/", body, format="json")
     assert response.status_code == 400
     assert message in response.json()["model"][0]
+
+
+def test_the_run_page_starts_a_run_over_a_model(
+    world: World, client_as: Any, all_equity: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    follower = _cash_household(world, "Follower")
+    follow(world, all_equity, household=follower)
+    form = {"selection": "model", "model": str(all_equity.pk), "mode": "target", "min_trade": "0"}
+    page = client_as("owner")
+
+    missing = page.post("/rebalance-runs/", {**form, "model": ""})
+    with django_capture_on_commit_callbacks(execute=True):
+        response = page.post("/rebalance-runs/", form)
+
+    assert missing.status_code == 400
+    assert "Name a model of your firm." in missing.content.decode()
+    assert response.status_code == 302
+    items = RebalanceRunItem.objects.all()
+    assert [i.household_id for i in items] == [follower.pk]
