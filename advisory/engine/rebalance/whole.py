@@ -211,13 +211,14 @@ def gap_notes(gap: WholeShareGap, mode: RebalanceMode) -> list[str]:
         )
     if gap.repair_width is None:
         notes.append(
-            f"Whole shares: no rounding of the fractional optimum within {WIDTHS[-1]} shares "
-            "keeps every rule, so the full whole-share program was solved "
-            f"(up to {TIME_LIMIT_SECONDS:.0f} s a solve)"
+            "Whole shares: no plan near the fractional optimum (each trade within "
+            f"{WIDTHS[-1]} shares of it) keeps every rule, so the full whole-share program "
+            f"was solved (up to {TIME_LIMIT_SECONDS:.0f} s a solve)"
         )
     elif gap.repair_width > WIDTHS[0]:
         notes.append(
-            f"Whole shares: no plan within {WIDTHS[0]} shares of the fractional trades keeps "
-            f"every rule; one within {gap.repair_width} shares does"
+            "Whole shares: some trades of the fractional optimum move up to "
+            f"{gap.repair_width} shares beyond rounding them down or up, to keep every rule "
+            "or to cost less"
         )
     return notes
