@@ -261,7 +261,7 @@ def _time_whole_shares(
         "whole_shares_seconds_max": round(max(whole), 3),
         "tax_gap_median": str(statistics.median(gaps)) if gaps else None,
         "tax_gap_max": str(max(gaps)) if gaps else None,
-        "whole_misses_the_mode_where_fractional_meets_it": missed,
+        "whole_shares_further_outside_the_mode": missed,
         "repair_widths": {w: widths.count(w) for w in sorted(set(widths))},
     }
 
