@@ -25,10 +25,13 @@ Lexicographic stages (solve)
     themselves: nothing orders them by hand.
 
 Fractional shares (the default) make every stage a linear program, solved
-exactly in a fraction of a second for 3,000 lots. Whole shares or a minimum
-trade add integers; the tax stage is still solved to optimality (``optimal``
-turns false, with the possible gap in the notes, only if HiGHS hits its time
-limit), the tie-breaks stop within 0.01% or at a short time limit.
+exactly in a fraction of a second for 3,000 lots. A minimum trade adds
+integers; the tax stage is still solved to optimality (``optimal`` turns
+false, with the possible gap in the notes, only if HiGHS hits its time limit),
+the tie-breaks stop within 0.01% or at a short time limit. Whole shares are
+the fractional optimum repaired to whole shares by a small integer program
+over its fractional trades (whole), with the proven gap to the fractional
+optimum in the notes and in ``whole_share_gap``.
 
 Cash: an account whose cash after the flows is below its reserve sells the
 difference (all it can, if that falls short: the notes say so); a withdrawal

@@ -147,6 +147,8 @@ class RebalancePlan:
     ``drift_after`` once the flows and trades are done.
     ``short_term_gain`` and ``long_term_gain`` count taxable accounts only.
     ``cash_after``: account id -> cash after the trades and cash flows.
+    ``whole_share_gap`` (whole shares only): what whole shares cost over the
+    fractional optimum, proven (WholeShareGap).
     """
 
     feasible: bool

@@ -40,7 +40,10 @@ from advisory.engine.rebalance.model import TIME_LIMIT_SECONDS, Model, Vector, s
 from advisory.engine.rebalance.solve import HALF_CENT, Outcome, optimise, solve_problem, tax_stage
 from advisory.engine.rebalance.types import RebalanceMode, WholeShareGap
 
-WIDTHS = (0, 2, 5)  # shares beyond its floor and ceiling a fractional trade may move
+# Shares beyond its floor and ceiling a fractional trade may move, tried in turn: the
+# tax-optimal fractional plan leaves many classes at the edge of the room whole shares
+# give them, so rounding sometimes needs several trades to move together.
+WIDTHS = (0, 2, 10, 50)
 INTEGRAL = 1e-6  # a relaxed quantity this close to a whole number is whole
 # Dollars of gap (tax, or outside the mode) that are worth one wider repair.
 WORTH_WIDENING = 1.0
@@ -105,10 +108,8 @@ def _close(outcome: Outcome, fractional: Outcome) -> bool:
 
 
 def _repair(model: Model, fractional: Outcome, active: set[int]) -> tuple[Outcome, int] | None:
-    """The first neighbourhood with a plan, or the next one too if that plan costs a dollar.
-
-    A wider neighbourhood holds the narrower one's plans, so its plan is no worse.
-    """
+    """The first neighbourhood with a plan; if that is rounding alone and costs a dollar or
+    more, the next one too (it holds the first one's plans, so its plan is no worse)."""
     hold = bool(model.held.size) and not fractional.released_holds
     meets = fractional.violation < HALF_CENT
     found: list[tuple[Outcome, int]] = []
@@ -118,7 +119,7 @@ def _repair(model: Model, fractional: Outcome, active: set[int]) -> tuple[Outcom
         model.solver_errors += repair.solver_errors
         if outcome is not None:
             found.append((outcome, width))
-            if len(found) == 2 or _close(outcome, fractional):
+            if found[0][1] != WIDTHS[0] or len(found) == 2 or _close(outcome, fractional):
                 break
     return min(found, key=lambda f: (round(f[0].violation, 2), f[0].tax), default=None)
 
@@ -211,13 +212,14 @@ def gap_notes(gap: WholeShareGap, mode: RebalanceMode) -> list[str]:
         )
     if gap.repair_width is None:
         notes.append(
-            f"Whole shares: no rounding of the fractional optimum within {WIDTHS[-1]} shares "
-            "keeps every rule, so the full whole-share program was solved "
-            f"(up to {TIME_LIMIT_SECONDS:.0f} s a solve)"
+            "Whole shares: no plan near the fractional optimum (each trade within "
+            f"{WIDTHS[-1]} shares of it) keeps every rule, so the full whole-share program "
+            f"was solved (up to {TIME_LIMIT_SECONDS:.0f} s a solve)"
         )
     elif gap.repair_width > WIDTHS[0]:
         notes.append(
-            f"Whole shares: no plan within {WIDTHS[0]} shares of the fractional trades keeps "
-            f"every rule; one within {gap.repair_width} shares does"
+            "Whole shares: some trades of the fractional optimum move up to "
+            f"{gap.repair_width} shares beyond rounding them down or up, to keep every rule "
+            "or to cost less"
         )
     return notes
