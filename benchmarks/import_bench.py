@@ -48,9 +48,9 @@ def run(database_url: str | None = None) -> dict[str, Any]:
                 "MEDIA_ROOT": f"{folder}/media",
                 "DJANGO_SETTINGS_MODULE": "advisory.settings",
             }
+            _manage(env, "migrate", "--verbosity", "0")
             if database_url:
                 _manage(env, "flush", "--no-input")
-            _manage(env, "migrate", "--verbosity", "0")
             out = subprocess.run(  # noqa: S603 - our own module, fixed arguments
                 [sys.executable, "-m", "benchmarks.import_bench", "--rows", str(rows)],
                 cwd=ROOT,
