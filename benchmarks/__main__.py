@@ -23,6 +23,7 @@ BENCHMARKS = {
     "reviews": "benchmarks.review_bench",
     "rebalance_runs": "benchmarks.rebalance_runs",
     "positions_import": "benchmarks.import_bench",
+    "positions_import_pg": "benchmarks.import_bench_pg",
 }
 OUTPUT = Path(__file__).resolve().parent / "results.json"
 

@@ -22,8 +22,6 @@ from datetime import date
 from itertools import batched
 from typing import IO, Any
 
-from django.conf import settings
-
 from portfolios.imports.checks import (
     LOOKUP_CHUNK,
     CheckedRow,
@@ -32,41 +30,11 @@ from portfolios.imports.checks import (
     securities_named,
 )
 from portfolios.imports.files import FileRefused, Layout, Record, RowError, read_chunks
-from portfolios.imports.kinds import (
-    CHANGES_KEPT,
-    COLUMNS,
-    ERRORS_KEPT,
-    WRITE_BATCH,
-    ImportKind,
-    ImportReport,
-)
+from portfolios.imports.kinds import CHANGES_KEPT, COLUMNS, WRITE_BATCH, ImportKind, ImportReport
 from portfolios.imports.reconcile import Lots, Reconciled, cents, duplicates, reconcile, shares
+from portfolios.imports.streams import KeptErrors, chunk_rows, failed, refused
 from portfolios.locks import lock_household
 from portfolios.models import Account, Lot, Security
-
-CHUNK_ROWS = 5000
-
-
-class KeptErrors:
-    """The first ``ERRORS_KEPT`` errors by row (stable within a row), and how many in all."""
-
-    def __init__(self) -> None:
-        self.kept: list[RowError] = []
-        self.count = 0
-
-    def extend(self, errors: Sequence[RowError]) -> None:
-        self.kept.extend(errors)
-        self.count += len(errors)
-        if len(self.kept) > 2 * ERRORS_KEPT:
-            self._trim()
-
-    def _trim(self) -> None:
-        self.kept.sort(key=lambda e: e.row or 0)
-        del self.kept[ERRORS_KEPT:]
-
-    def first(self) -> tuple[RowError, ...]:
-        self._trim()
-        return tuple(self.kept)
 
 
 @dataclass
@@ -105,10 +73,6 @@ class Scan:
             self.lots.add(record.row, account.pk, security.pk, acquired, quantity, basis)
 
 
-def chunk_rows() -> int:
-    return max(1, int(getattr(settings, "IMPORT_CHUNK_ROWS", CHUNK_ROWS)))
-
-
 def scan_positions(
     upload: IO[bytes] | bytes, *, user: Any, today: date, layout: Layout | None
 ) -> Scan:
@@ -138,9 +102,8 @@ def positions_stream(
     report = ImportReport(kind=ImportKind.POSITIONS, dry_run=dry_run)
     try:
         scan = scan_positions(upload, user=user, today=today, layout=layout)
-    except FileRefused as refused:
-        refusal = RowError(refused.row, None, refused.message)
-        return dataclasses.replace(report, errors=(refusal,), file_refused=True)
+    except FileRefused as why:
+        return refused(report, why)
     report = dataclasses.replace(report, rows_read=scan.rows_read)
     if not scan.shape.count:
         scan.errors.extend(
@@ -149,14 +112,9 @@ def positions_stream(
                 for row, earlier in duplicates(scan.lots)
             ]
         )
-    failed = scan.shape if scan.shape.count else scan.errors
-    if failed.count:
-        return dataclasses.replace(
-            report,
-            errors=failed.first(),
-            error_count=failed.count,
-            symbols_unknown=tuple(sorted(scan.unknown_symbols)),
-        )
+    wrong = scan.shape if scan.shape.count else scan.errors
+    if wrong.count:
+        return failed(report, wrong, symbols_unknown=tuple(sorted(scan.unknown_symbols)))
     accounts = {a.pk: a for a in scan.accounts.values()}
     named = set(scan.lots.account)
     book = book_lots(named)

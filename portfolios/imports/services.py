@@ -43,7 +43,6 @@ from portfolios.access import can_edit_securities, firm_id_of
 from portfolios.imports.checks import (
     check_cash,
     check_lots,
-    check_prices,
     check_transactions,
     price_days_in_book,
     repriced_securities,
@@ -65,6 +64,7 @@ from portfolios.imports.kinds import (
 )
 from portfolios.imports.models import ImportMapping, ImportRecord, ImportStatus
 from portfolios.imports.positions import positions_stream
+from portfolios.imports.prices import prices_stream, upsert_prices
 from portfolios.imports.progress import report_progress
 from portfolios.models import Account, AssetClass, Lot, PricePoint, Security, Transaction
 from portfolios.services import transaction_record
@@ -184,39 +184,14 @@ def prices_import(
     today: date | None = None,
     layout: Layout | None = None,
 ) -> ImportReport:
-    """Upsert the file's daily closes by (security, date), move last prices forward; or nothing."""
-    report, records = _read(
-        ImportKind.PRICES, user=user, upload=upload, dry_run=dry_run, layout=layout
-    )
-    if not report.ok:
-        return report
-    points, errors = check_prices(records, user=user, today=today or timezone.localdate())
-    if errors:
-        return _with(report, errors)
-    existing = price_days_in_book(points)
-    repriced = repriced_securities(points)
-    updated = sum((p.security_id, p.date) in existing for p in points)
-    report = _with(
-        report,
-        [],
-        created=len(points) - updated,
-        updated=updated,
-        securities_repriced=len(repriced),
-    )
-    if report.written:
-        _upsert(points, repriced)
-    return report
+    """Upsert the file's daily closes by (security, date), move last prices forward; or nothing.
 
-
-def _upsert(points: list[PricePoint], repriced: list[Security]) -> None:
-    PricePoint.objects.bulk_create(
-        points,
-        batch_size=WRITE_BATCH,
-        update_conflicts=True,
-        unique_fields=("security", "date"),
-        update_fields=("close",),
-    )
-    Security.objects.bulk_update(repriced, ("price", "price_date"), batch_size=WRITE_BATCH)
+    Streamed in chunks, in bounded memory: ``portfolios.imports.prices``.
+    """
+    if not may_import(user, ImportKind.PRICES):
+        raise PermissionDenied("You may not import prices.")
+    today = today or timezone.localdate()
+    return prices_stream(user=user, upload=upload, dry_run=dry_run, today=today, layout=layout)
 
 
 @transaction.atomic
@@ -224,7 +199,7 @@ def prices_upsert(points: list[PricePoint]) -> tuple[int, int]:
     """Upsert daily closes per (security, date), moving last prices forward: (created, updated)."""
     existing = price_days_in_book(points)
     updated = sum((p.security_id, p.date) in existing for p in points)
-    _upsert(points, repriced_securities(points))
+    upsert_prices(points, repriced_securities(points))
     return len(points) - updated, updated
 
 

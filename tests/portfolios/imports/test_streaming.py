@@ -8,11 +8,13 @@ from decimal import Decimal as D
 import pytest
 
 import portfolios.imports.positions as positions
+import portfolios.imports.streams as streams
 from portfolios.imports.files import progress_hook
 from portfolios.imports.models import ImportRecord
-from portfolios.models import Lot
+from portfolios.imports.services import prices_import
+from portfolios.models import Lot, PricePoint
 from tests.conftest import World
-from tests.portfolios.imports.test_positions import HEADER, book, numbered, rows, run
+from tests.portfolios.imports.test_positions import HEADER, TODAY, book, numbered, rows, run
 
 __all__ = ["numbered"]  # the fixture, shared with the positions tests
 
@@ -77,7 +79,7 @@ def test_an_error_in_the_last_chunk_writes_nothing(numbered: World) -> None:
 def test_only_the_first_errors_are_kept_and_all_are_counted(
     numbered: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(positions, "ERRORS_KEPT", 3)
+    monkeypatch.setattr(streams, "ERRORS_KEPT", 3)
     bad = "".join(f"88012345,VTI,-{n},100.00,2024-01-02\n" for n in range(1, 11))  # rows 2-11
     report = run(numbered, (HEADER + bad).encode())
     assert [r for r, _, _ in rows(report)] == [2, 3, 4]
@@ -108,3 +110,43 @@ def test_progress_is_told_after_each_chunk(numbered: World) -> None:
     finally:
         progress_hook.reset(token)
     assert told == [3, 5]  # after rows 2-3 and 4-5; row 6 ends the file
+
+
+# --- prices ---------------------------------------------------------------------------------
+
+PRICES = "symbol,date,price\n"
+
+
+def _closes() -> set[tuple[str, date, D]]:
+    return set(
+        PricePoint.objects.values_list("security__symbol", "date", "close")  # type: ignore[arg-type]
+    )
+
+
+def test_a_price_repeated_in_another_chunk_is_caught(world: World) -> None:
+    before = _closes()
+    data = (
+        PRICES
+        + "VTI,2026-11-20,245.50\n"  # row 2, chunk 1
+        + "BND,2026-11-20,70\n"  # row 3, chunk 1
+        + "BND,2026-11-21,71\n"  # row 4, chunk 2
+        + "vti,2026-11-20,246\n"  # row 5, chunk 2: VTI's day of row 2 again
+    ).encode()
+    report = prices_import(user=world.user("operations"), upload=data, today=TODAY)
+    assert rows(report) == [(5, None, "The same symbol and date as row 2.")]
+    assert _closes() == before
+
+
+def test_prices_in_chunks_all_land_and_an_error_in_the_last_chunk_writes_nothing(
+    world: World,
+) -> None:
+    good = "".join(f"VTI,2026-11-0{n},{240 + n}\n" for n in range(1, 6))  # rows 2-6
+    user = world.user("operations")
+    last = "VTI,2026-12-01,1\n"
+    refused = prices_import(user=user, upload=(PRICES + good + last).encode(), today=TODAY)
+    assert [(r, c) for r, c, _ in rows(refused)] == [(7, "date")]  # after today
+    assert not PricePoint.objects.filter(date__month=11, date__day__lte=5).exists()
+    report = prices_import(user=user, upload=(PRICES + good).encode(), today=TODAY)
+    assert (report.created, report.updated, report.rows_read) == (5, 0, 5)
+    vti = set(PricePoint.objects.filter(security__symbol="VTI").values_list("date", "close"))
+    assert {(date(2026, 11, n), D(240 + n)) for n in range(1, 6)} <= vti
