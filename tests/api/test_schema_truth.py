@@ -167,3 +167,10 @@ def test_a_kind_path_answers_405_for_get_and_the_schema_says_so(
     assert api_as("owner").post("/api/v1/imports/12/").status_code == 405
     assert "405" in schema["paths"]["/api/v1/imports/{kind}/"]["post"]["responses"]
     assert "405" in schema["paths"]["/api/v1/imports/{id}/"]["get"]["responses"]
+
+
+def test_a_path_no_route_matches_is_a_json_404_under_the_api(world: World, api_as: Any) -> None:
+    response = api_as("owner").patch("/api/v1/import-mappings/0.5/", {}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
