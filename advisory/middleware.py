@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
@@ -57,9 +58,16 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        bad = _nul_field(request.GET)
-        if bad is None and request.method == "POST" and request.content_type in _FORM_TYPES:
-            bad = _nul_field(request.POST)
+        try:
+            bad = _nul_field(request.GET)
+            if bad is None and request.method == "POST" and request.content_type in _FORM_TYPES:
+                bad = _nul_field(request.POST)
+        except SuspiciousOperation:
+            # Too many fields, or a body over the limit: the API says so in its error format.
+            if not request.path.startswith("/api/"):
+                raise
+            refusal = {"detail": "The request is malformed or too large.", "code": "invalid"}
+            return JsonResponse(refusal, status=400)
         if bad is not None:
             message = "NUL characters are not allowed."
             if request.path.startswith("/api/"):

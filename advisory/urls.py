@@ -23,6 +23,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 
+handler404 = "advisory.views.not_found"
 handler500 = "advisory.views.server_error"
 
 urlpatterns = [

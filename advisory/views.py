@@ -44,6 +44,16 @@ def _site_url(request: AuthenticatedHttpRequest) -> str:
     return request.build_absolute_uri("/")
 
 
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A path no route matches: the product's 404 page, or the API's JSON error under /api/."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "404.html", status=404)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """The 500 page, with the request id a user can quote to support."""
     from django.template import loader

@@ -152,6 +152,7 @@ def _store_plan(
     return plan
 
 
+@transaction.atomic  # the household lock (select_for_update) needs a transaction
 def implementation_plan_create(
     *,
     household: Household,

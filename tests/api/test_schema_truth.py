@@ -136,3 +136,41 @@ def test_the_runs_list_is_documented_as_it_is_answered(
 
     assert answer == {"results": []}
     assert schema["components"]["schemas"][ref]["properties"]["results"]["type"] == "array"
+
+
+def test_an_error_is_json_even_where_the_view_renders_csv(world: World, api_as: Any) -> None:
+    # Only the order desk releases orders: an advisor's 403, asked for as CSV.
+    response = api_as("owner").post("/api/v1/orders/release/?format=csv", {}, format="json")
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert "detail" in response.json()
+
+
+def test_too_many_form_fields_is_a_json_400(world: World, api_as: Any, settings: Any) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    body = "&".join(f"prices={n}" for n in range(11))
+
+    response = api_as("admin").post(
+        url("prices"), body, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "invalid"
+
+
+def test_a_kind_path_answers_405_for_get_and_the_schema_says_so(
+    world: World, api_as: Any, schema: dict[str, Any]
+) -> None:
+    assert api_as("owner").get("/api/v1/imports/lots/").status_code == 405
+    assert api_as("owner").post("/api/v1/imports/12/").status_code == 405
+    assert "405" in schema["paths"]["/api/v1/imports/{kind}/"]["post"]["responses"]
+    assert "405" in schema["paths"]["/api/v1/imports/{id}/"]["get"]["responses"]
+
+
+def test_a_path_no_route_matches_is_a_json_404_under_the_api(world: World, api_as: Any) -> None:
+    response = api_as("owner").patch("/api/v1/import-mappings/0.5/", {}, format="json")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}

@@ -102,3 +102,17 @@ def test_two_proposals_of_one_household_executed_at_once_execute_one(
     statuses = sorted(Proposal.objects.values_list("status", flat=True))
     assert statuses == [ProposalStatus.APPROVED, ProposalStatus.EXECUTED]
     assert not isinstance(loser, ProposalStateError)
+
+
+def test_a_plan_brings_its_own_transaction_for_the_household_lock(
+    world: World, api_as: Any, drifted: tuple[InvestmentPolicy, Lot]
+) -> None:
+    # Outside a test's transaction (as under a real server), locking the household for
+    # update without one was a 500 on PostgreSQL; schemathesis found it.
+    from policies.proposals.models import ImplementationPlan
+    from tests.policies.proposals.test_harvest_plans import create_plan
+
+    response = create_plan(api_as("owner"), world, start="2027-01-31")
+
+    assert response.status_code == 201, response.content
+    assert ImplementationPlan.objects.filter(household=world.household).count() == 1
