@@ -38,6 +38,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, vstack
 
 from advisory.engine.rebalance.problem import Problem
+from advisory.engine.solver_output import solver_output_captured
 
 Vector = NDArray[np.float64]
 TIME_LIMIT_SECONDS = 20.0  # per solve; only whole shares or a minimum trade come near it
@@ -383,19 +384,21 @@ def _solve_once(
     integrality[(high == 0) & (integrality >= 1)] = 0
     low = np.minimum(low, high)
     for presolve in (True, False):  # HiGHS's rare "solve error" usually clears without presolve
-        result = milp(
-            objective,
-            integrality=integrality,
-            bounds=Bounds(low, high),
-            constraints=LinearConstraint(matrix, row_low, row_high),
-            # disp off: HiGHS's own log lines never reach stdout (scipy sets output_flag).
-            options={
-                "disp": False,
-                "mip_rel_gap": rel_gap,
-                "time_limit": time_limit,
-                "presolve": presolve,
-            },
-        )
+        # disp off turns HiGHS's logger off (output_flag); the lines it still
+        # prints itself are captured off stdout (solver_output).
+        with solver_output_captured():
+            result = milp(
+                objective,
+                integrality=integrality,
+                bounds=Bounds(low, high),
+                constraints=LinearConstraint(matrix, row_low, row_high),
+                options={
+                    "disp": False,
+                    "mip_rel_gap": rel_gap,
+                    "time_limit": time_limit,
+                    "presolve": presolve,
+                },
+            )
         if result.status != SOLVE_ERROR:
             break
     if result.status == SOLVE_ERROR:
