@@ -323,6 +323,8 @@ API_TOKEN_DEFAULT_EXPIRY = timedelta(days=int(os.environ.get("API_TOKEN_EXPIRY_D
 
 # Households with more lots than this get their proposals computed by a worker (202).
 PROPOSAL_ASYNC_LOT_THRESHOLD = int(os.environ.get("PROPOSAL_ASYNC_LOT_THRESHOLD", "2000"))
+# How long a rendered proposal PDF is kept in the cache (a change of what it shows renders anew).
+PROPOSAL_PDF_CACHE_SECONDS = int(os.environ.get("PROPOSAL_PDF_CACHE_SECONDS", "86400"))
 # Households per Celery task of a rebalance run: small enough to spread over the workers.
 REBALANCE_RUN_CHUNK_SIZE = int(os.environ.get("REBALANCE_RUN_CHUNK_SIZE", "10"))
 

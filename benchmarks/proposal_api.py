@@ -202,7 +202,8 @@ def _measure(household: Any, advisor: Any, repeats: int = REPEATS) -> dict[str, 
     api = APIClient()
     api.force_authenticate(advisor)
     url = f"/api/v1/households/{household.pk}/proposals/"
-    body = {"as_of": AS_OF.isoformat()}
+    # No minimum trade (as the engine benchmark): a minimum trade always goes to a worker.
+    body = {"as_of": AS_OF.isoformat(), "min_trade": "0"}
     figures: dict[str, object] = {}
 
     with override_settings(PROPOSAL_ASYNC_LOT_THRESHOLD=10**9):  # computed in the request

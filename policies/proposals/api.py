@@ -9,8 +9,9 @@ and no order file (403). Requesting, approving, rejecting and executing need
 operations staff and clients get 403, anyone who cannot see the household 404.
 
 ``POST /households/{id}/proposals/`` answers 201 with the proposal, or 202
-``{"id", "status": "pending"}`` when a worker computes it (a household with
-more lots than ``settings.PROPOSAL_ASYNC_LOT_THRESHOLD``). Approve, reject and
+``{"id", "status": "pending"}`` with ``Location`` (the proposal, to poll) when a
+worker computes it: whole shares, or a household with more lots than
+``settings.PROPOSAL_ASYNC_LOT_THRESHOLD``. Approve, reject and
 execute answer 200 with the proposal, 409 when its status does not allow the
 action or the household changed since it was computed.
 """
@@ -23,6 +24,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers, status
@@ -76,6 +78,13 @@ from policies.proposals.services import (
 )
 from portfolios.access import Capability, has_capability, household_for, role_of
 
+POLL_LOCATION = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    location=OpenApiParameter.HEADER,
+    response=[202],
+    description="The pending proposal: GET it until its status is no longer pending.",
+)
 CONFLICT = OpenApiResponse(description="The status does not allow it, or the household changed")
 
 
@@ -107,7 +116,7 @@ class HouseholdProposalsView(generics.ListAPIView):
             202: ProposalPendingSerializer,
             400: OpenApiResponse(description="Bad options, or no active IPS"),
         },
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, POLL_LOCATION],
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk, write=Capability.EDIT_POLICY)
@@ -120,7 +129,8 @@ class HouseholdProposalsView(generics.ListAPIView):
             )
             if proposal.is_pending:
                 body = {"id": proposal.pk, "status": proposal.status}
-                return Response(body, status=status.HTTP_202_ACCEPTED)
+                poll = reverse("api-proposal-detail", args=[proposal.pk])
+                return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": poll})
             return _proposal_response(request, proposal.pk, status.HTTP_201_CREATED)
 
         return with_idempotency(request, create)
@@ -241,7 +251,7 @@ class HouseholdImplementationPlansView(generics.ListAPIView):
             201: ImplementationPlanSerializer,
             400: OpenApiResponse(description="Bad options, no active IPS, nothing to do"),
         },
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        parameters=[IDEMPOTENCY_KEY_PARAMETER, POLL_LOCATION],
     )
     def post(self, request: AuthenticatedRequest, pk: int) -> Response:
         household = household_for(request.user, pk, write=Capability.EDIT_POLICY)

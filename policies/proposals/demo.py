@@ -41,6 +41,7 @@ def seed_proposals(*, households: Iterable[Household], as_of: date) -> int:
                 household=household,
                 user=household.primary_advisor,
                 request=ProposalRequest(as_of=as_of),
+                compute_now=True,  # the seed is already out of any request
             )
             created += 1
     return created

@@ -2,9 +2,10 @@
 
 Flow: ``proposal_create`` checks the request against the household (400 with
 field messages, nothing created), needs an active IPS (400
-``no_active_policy``), then either computes at once (``draft``) or, for a
-household with more lots than ``settings.PROPOSAL_ASYNC_LOT_THRESHOLD``,
-stores a ``pending`` proposal and queues ``policies.compute_proposal`` on
+``no_active_policy``), then either computes at once (``draft``) or, when it may
+take more than a second (whole shares or a minimum trade whatever the household's
+size, or more lots than ``settings.PROPOSAL_ASYNC_LOT_THRESHOLD``), stores a
+``pending`` proposal and queues ``policies.compute_proposal`` on
 commit; the worker calls ``proposal_compute`` (``draft`` or ``failed``).
 
 Engine inputs (decisions):
@@ -266,7 +267,15 @@ def _compute_into(proposal: Proposal, request: ProposalRequest) -> RebalancePlan
     return plan
 
 
-def _is_large(household: Household) -> bool:
+def _for_a_worker(household: Household, request: ProposalRequest) -> bool:
+    """Whether the proposal may take more than a second: then a worker computes it.
+
+    Whole shares or a minimum trade make the solve a mixed-integer program whose
+    time is not bounded small whatever the household's size (a whole-share
+    proposal of 126 lots took 108 s); otherwise the time grows with the lots.
+    """
+    if request.integer_solve:
+        return True
     lots = Lot.objects.filter(account__household=household).count()
     return lots > settings.PROPOSAL_ASYNC_LOT_THRESHOLD
 
@@ -304,7 +313,7 @@ def proposal_create(
         options=request.to_json(),
         policy=policy,
     )
-    if not compute_now and _is_large(household):
+    if not compute_now and _for_a_worker(household, request):
         if request.kind == ProposalKind.REBALANCE and request.location is Location.PLAN:
             # Refuse a plan that cannot be followed now, not after the 202.
             snapshot = household_snapshot(household=household, as_of=as_of)

@@ -56,7 +56,7 @@ from policies.proposals.models import (
     proposal_may,
 )
 from policies.proposals.orders import ORDERABLE, orders_csv
-from policies.proposals.pdf import render_proposal_pdf
+from policies.proposals.pdf import proposal_pdf
 from policies.proposals.plans import implementation_plan_create
 from policies.proposals.request import ProposalRequest
 from policies.proposals.selectors import (
@@ -254,12 +254,12 @@ def proposal_orders(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def proposal_document(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The proposal as a PDF for the client meeting (rendered on request: a second or so)."""
+    """The proposal as a PDF for the client meeting (cached until what it shows changes)."""
     proposal = proposal_get(user=request.user, pk=pk)
     if proposal.status in (ProposalStatus.PENDING, ProposalStatus.FAILED):
         messages.error(request, "There is no document until the proposal is computed.")
         return redirect("proposal_detail", pk=proposal.pk)
-    pdf = render_proposal_pdf(proposal, as_of=timezone.localdate())
+    pdf = proposal_pdf(proposal, as_of=timezone.localdate())
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_file_name(proposal, "pdf")}"'
     return response

@@ -85,8 +85,14 @@ def test_a_proposal_that_does_not_say_takes_the_firms_minimum_trade(
     world.firm.default_min_trade = Decimal("5000")
     world.firm.save()
 
-    defaulted = propose(api_as("owner"), world).json()
-    explicit = propose(api_as("owner"), world, min_trade="0").json()
+    from django.test import TestCase
+
+    api = api_as("owner")
+    with TestCase.captureOnCommitCallbacks(execute=True):  # a minimum trade: a worker's job
+        accepted = propose(api, world)
+    assert accepted.status_code == 202
+    defaulted = api.get(accepted["Location"]).json()
+    explicit = propose(api, world, min_trade="0").json()
 
     assert defaulted["options"]["min_trade"] == "5000.00"
     assert all(Decimal(t["amount"]) >= 5000 for t in defaulted["trades"])

@@ -70,6 +70,7 @@ from advisory.engine.location.report import (
     money,
 )
 from advisory.engine.money import CENT
+from advisory.engine.solver_output import solver_output_captured
 from advisory.engine.types import (
     CASH_CLASS,
     AccountInfo,
@@ -211,14 +212,15 @@ def plan_asset_location(
     program = build_program(household)
     started = time.perf_counter()
     # scipy-stubs leave out the sparse constraints and array bounds linprog accepts.
-    result = linprog(  # type: ignore[call-overload]
-        program.objective,
-        A_eq=program.constraints,
-        b_eq=program.totals,
-        bounds=program.bounds,
-        method="highs",
-        options={"disp": False},  # HiGHS's own log lines never reach stdout
-    )
+    with solver_output_captured():  # with disp off, HiGHS's lines never reach stdout
+        result = linprog(  # type: ignore[call-overload]
+            program.objective,
+            A_eq=program.constraints,
+            b_eq=program.totals,
+            bounds=program.bounds,
+            method="highs",
+            options={"disp": False},
+        )
     if timings is not None:
         timings["solve"] = time.perf_counter() - started
     if result.status != 0 or result.x is None:

@@ -38,7 +38,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_array, csr_array, vstack
 
 from advisory.engine.rebalance.problem import Problem
-from advisory.engine.rebalance.solver_output import highs_quiet
+from advisory.engine.solver_output import solver_output_captured
 
 Vector = NDArray[np.float64]
 TIME_LIMIT_SECONDS = 20.0  # per solve; only whole shares or a minimum trade come near it
@@ -388,9 +388,9 @@ def _solve_once(
     integrality[(high == 0) & (integrality >= 1)] = 0
     low = np.minimum(low, high)
     for presolve in (True, False):  # HiGHS's rare "solve error" usually clears without presolve
-        # disp off: HiGHS's log is silenced (scipy sets output_flag); highs_quiet keeps
-        # its stray printf lines off stdout too.
-        with highs_quiet():
+        # disp off turns HiGHS's logger off (output_flag); the lines it still
+        # prints itself are captured off stdout (solver_output).
+        with solver_output_captured():
             result = milp(
                 objective,
                 integrality=integrality,

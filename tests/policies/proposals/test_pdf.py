@@ -94,3 +94,31 @@ def test_a_pending_proposal_has_no_document_yet(
     response = client_as("owner").get(reverse("proposal_document", args=[proposal.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("proposal_detail", args=[proposal.pk])
+
+
+def test_the_pdf_is_rendered_once_and_again_only_when_what_it_shows_changes(
+    world: World, client_as: Any, proposal: Proposal
+) -> None:
+    from unittest import mock
+
+    url = reverse("proposal_document", args=[proposal.pk])
+    client = client_as("owner")
+    with mock.patch(
+        "policies.proposals.pdf.render_proposal_pdf", wraps=render_proposal_pdf
+    ) as render:
+        first = client.get(url).content
+        second = client.get(url).content
+        assert render.call_count == 1
+        assert second == first
+
+        proposal_approve(proposal=proposal, user=world.user("owner"))
+        approved = client.get(url).content
+        assert render.call_count == 2
+        assert client_as("client").get(url).content == approved  # the same document, kept
+        assert render.call_count == 2
+
+        world.household.name = "Smith-Jones Family"
+        world.household.save()
+        renamed = client.get(url).content
+        assert render.call_count == 3
+        assert b"Smith-Jones Family" in pdf_strings(renamed)
