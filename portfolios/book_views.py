@@ -1,8 +1,8 @@
-"""Pages that keep the book of record: people, accounts and lots (view, add, edit, delete).
+"""Pages that keep the book of record: people, accounts and lots (view, add, edit, archive).
 
 Access as everywhere: the row's household goes through ``portfolios.access``
 (outsiders 404, readers writing 403); writes go through ``views.save_form`` (and
-``views.delete_row``).
+``views.archive_row``: nothing is deleted).
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from portfolios.models import Account, Lot, Person, Transaction
 from portfolios.services import transaction_record
 from portfolios.snapshots import HoldingRow, household_summary
 from portfolios.views import (
-    confirm_delete,
-    delete_row,
+    archive_row,
+    confirm_archive,
     form_page,
     household_url,
     local_today,
@@ -92,12 +92,12 @@ def person_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     person = _person_for(request, pk, write=True)
     back = household_url(person.household_id)
     if request.method == "POST":
-        return delete_row(request, person, done_url=back, message=f"{person} removed.")
-    return confirm_delete(
+        return archive_row(request, person, done_url=back, message=f"{person} archived.")
+    return confirm_archive(
         request,
-        title=f"Remove {person}?",
+        title=f"Archive {person}?",
         what=f"{person} of the {person.household} household",
-        consequences=["Accounts they own are kept, without an owner."],
+        consequences=["Someone who still owns accounts is kept: give them another owner first."],
         cancel_url=back,
     )
 
@@ -197,17 +197,19 @@ def account_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_for(request, pk, write=True)
     back = household_url(account.household_id)
     if request.method == "POST":
-        return delete_row(request, account, done_url=back, message=f"Account “{account}” deleted.")
+        return archive_row(
+            request, account, done_url=back, message=f"Account “{account}” archived."
+        )
     lots = account.lots.count()
     transactions = account.transactions.count()
-    return confirm_delete(
+    return confirm_archive(
         request,
-        title=f"Delete {account.name}?",
+        title=f"Archive {account.name}?",
         what=f"the account “{account}” of the {account.household} household",
         consequences=[
             f"Its {lots} lot{'s' if lots != 1 else ''} and {transactions} "
-            f"transaction{'s' if transactions != 1 else ''} are deleted with it.",
-            "This cannot be undone.",
+            f"transaction{'s' if transactions != 1 else ''} leave with it (and come back "
+            "with it).",
         ],
         cancel_url=reverse("account_detail", args=[account.pk]),
     )
@@ -304,15 +306,15 @@ def lot_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lot = _lot_for(request, pk, write=True)
     back = reverse("account_detail", args=[lot.account_id])
     if request.method == "POST":
-        return delete_row(request, lot, done_url=back, message=f"Lot of {lot.security} deleted.")
-    return confirm_delete(
+        return archive_row(request, lot, done_url=back, message=f"Lot of {lot.security} archived.")
+    return confirm_archive(
         request,
-        title=f"Delete this lot of {lot.security}?",
+        title=f"Archive this lot of {lot.security}?",
         what=(
             f"{lot.quantity.normalize():f} shares of {lot.security} "
             f"bought {lot.acquired_on.isoformat()} in {lot.account}"
         ),
-        consequences=["Transactions already recorded are kept.", "This cannot be undone."],
+        consequences=["Transactions already recorded are kept."],
         cancel_url=reverse("lot_detail", args=[lot.pk]),
     )
 
