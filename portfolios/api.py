@@ -127,6 +127,13 @@ class BookViewSet(IdempotentCreateMixin, viewsets.ModelViewSet[Any]):
         serializer.save()
         serializer.instance = self._reloaded(serializer.instance)
 
+    @extend_schema(
+        description="Households, people, accounts, lots and transactions are archived, not "
+        "deleted (204; restored from /api/v1/archive/); a person owning accounts is 409."
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
     def perform_destroy(self, instance: Any) -> None:
         # The financial records are archived, never deleted (docs/API.md, "Archive").
         if isinstance(instance, Archivable):

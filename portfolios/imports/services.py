@@ -352,7 +352,10 @@ def positions_import(
             ("quantity", "cost_basis", "replacing_quantity"),
             batch_size=WRITE_BATCH,
         )
-        Lot.objects.filter(pk__in=[lot.pk for lot in closed]).delete()
+        # A lot the custodian no longer holds is archived (kept for the record), not deleted.
+        Lot.objects.filter(pk__in=[lot.pk for lot in closed]).update(
+            archived_at=timezone.now(), archived_by=user
+        )
     return report
 
 
