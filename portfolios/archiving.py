@@ -69,7 +69,7 @@ def record_archive(*, record: Archivable, user: User) -> None:
                 f"{'them' if owned != 1 else 'it'} another owner or archive "
                 f"{'them' if owned != 1 else 'it'} first.",
             )
-    type(record).objects.filter(pk=record.pk).update(
+    type(record).all_objects.filter(pk=record.pk, archived_at__isnull=True).update(
         archived_at=timezone.now(), archived_by=user, version=F("version") + 1
     )
 
@@ -126,9 +126,13 @@ def save_if_current(record: Archivable, *, version: int) -> None:
         for field in model._meta.concrete_fields
         if field.name not in _NOT_EDITED and not field.primary_key
     }
-    updated = model.objects.filter(pk=record.pk, version=version).update(
-        version=F("version") + 1, **values
-    )
+    # all_objects, not objects: the live filter joins the parents, which turns the
+    # UPDATE into "WHERE id IN (subquery)", and PostgreSQL does not re-check a subquery
+    # after waiting for the other writer's lock: both would win. A plain WHERE on the
+    # row is re-checked against the row the other writer left, so the loser matches none.
+    updated = model.all_objects.filter(
+        pk=record.pk, version=version, archived_at__isnull=True
+    ).update(version=F("version") + 1, **values)
     if not updated:
         raise StaleEdit(stale_message(model, record.pk))
     record.version = version + 1

@@ -169,7 +169,7 @@ def test_price_history_and_tokens_are_documented(schema: dict[str, Any]) -> None
 
 def test_the_archive_is_documented(schema: dict[str, Any]) -> None:
     assert "get" in schema["paths"]["/api/v1/archive/"]
-    assert "post" in schema["paths"]["/api/v1/archive/{kind}/{pk}/restore/"]
+    assert "post" in schema["paths"]["/api/v1/archive/{kind}/{id}/restore/"]
     lot = _component(schema, "/api/v1/lots/{id}/")["properties"]["version"]
     assert lot["type"] == "integer"
     assert "409" in lot["description"]

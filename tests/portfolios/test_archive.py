@@ -7,7 +7,7 @@ The world household's figures, by hand: Joint brokerage $5,000 cash + 100 VTI at
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -205,7 +205,7 @@ def test_only_admins_see_the_archive_page(world: World, client_as: Any, persona:
 
 def test_a_restore_of_another_firms_row_is_404(world: World, api_as: Any) -> None:
     foreign = Account.objects.get(name="Foreign brokerage")
-    Account.objects.filter(pk=foreign.pk).update(archived_at=date(2026, 1, 1))
+    Account.objects.filter(pk=foreign.pk).update(archived_at=datetime(2026, 1, 1, tzinfo=UTC))
     response = api_as("admin").post(f"/api/v1/archive/accounts/{foreign.pk}/restore/")
     assert response.status_code == 404
     assert Account.all_objects.get(pk=foreign.pk).archived_at is not None
