@@ -38,6 +38,7 @@ from portfolios.access import (
     firm_id_of,
     has_capability,
 )
+from portfolios.archiving import record_archive
 from portfolios.filters import (
     AccountFilter,
     AssetClassFilter,
@@ -59,7 +60,7 @@ from portfolios.models import (
     Security,
     Transaction,
 )
-from portfolios.ownership import person_remove
+from portfolios.records import Archivable
 from portfolios.serializers import (
     AccountSerializer,
     AssetClassSerializer,
@@ -125,6 +126,20 @@ class BookViewSet(IdempotentCreateMixin, viewsets.ModelViewSet[Any]):
     def perform_update(self, serializer: BaseSerializer[Any]) -> None:
         serializer.save()
         serializer.instance = self._reloaded(serializer.instance)
+
+    @extend_schema(
+        description="Households, people, accounts, lots and transactions are archived, not "
+        "deleted (204; restored from /api/v1/archive/); a person owning accounts is 409."
+    )
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
+    def perform_destroy(self, instance: Any) -> None:
+        # The financial records are archived, never deleted (docs/API.md, "Archive").
+        if isinstance(instance, Archivable):
+            record_archive(record=instance, user=self.request.user)
+        else:
+            super().perform_destroy(instance)
 
     def _reloaded(self, instance: Any) -> Any:
         # Read the row back through the selector for its computed values (market value).
@@ -210,10 +225,6 @@ class PersonViewSet(BookViewSet):
     def get_queryset(self) -> QuerySet[Person]:
         return selectors.person_list(user=self.request.user)
 
-    def perform_destroy(self, instance: Person) -> None:
-        # 409 ``owns_accounts`` naming the accounts while the person still owns any.
-        person_remove(person=instance)
-
 
 class AccountViewSet(BookViewSet):
     serializer_class = AccountSerializer
@@ -234,15 +245,15 @@ class LotViewSet(BookViewSet):
 
 
 class TransactionViewSet(BookViewSet):
-    """Transactions are records: they are added, never changed (no PATCH or DELETE).
+    """Transactions are records: they are added, never changed (no PATCH); DELETE archives.
 
-    Recording one does not change the account's lots or cash.
+    Recording one does not change the account's lots or cash, nor does archiving it.
     """
 
     serializer_class = TransactionSerializer
     filterset_class = TransactionFilter
     queryset = Transaction.objects.none()
-    http_method_names = ["get", "post", "head", "options"]
+    http_method_names = ["get", "post", "delete", "head", "options"]
 
     def get_queryset(self) -> QuerySet[Transaction]:
         return selectors.transaction_list(user=self.request.user)

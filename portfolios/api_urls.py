@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, path, re_path
 from rest_framework.routers import SimpleRouter
 
-from portfolios import api
+from portfolios import api, archive_api
 from portfolios.imports import api as import_api
 
 router = SimpleRouter()
@@ -24,6 +24,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "imports/<int:pk>/", import_api.ImportRecordDetailView.as_view(), name="api-import-detail"
     ),
     path("imports/<str:kind>/", import_api.BookImportView.as_view(), name="api-import"),
+    path("archive/", archive_api.ArchiveListView.as_view(), name="api-archive"),
+    path(
+        "archive/<str:kind>/<int:pk>/restore/",
+        archive_api.RestoreView.as_view(),
+        name="api-archive-restore",
+    ),
     path("prices/", import_api.BulkPricesView.as_view(), name="api-prices-bulk"),
     re_path(
         r"^exports/(?P<kind>households|accounts|lots|transactions|realized-gains)/$",

@@ -1,8 +1,8 @@
-"""Pages that keep the book of record: people, accounts and lots (view, add, edit, delete).
+"""Pages that keep the book of record: people, accounts and lots (view, add, edit, archive).
 
 Access as everywhere: the row's household goes through ``portfolios.access``
 (outsiders 404, readers writing 403); writes go through ``views.save_form`` (and
-``views.delete_row``).
+``views.archive_row``: nothing is deleted).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import ProtectedError, RestrictedError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from advisory.api_errors import DomainError
 from advisory.engine.lots import days_to_long_term, is_long_term, long_term_date
 from advisory.http import AuthenticatedHttpRequest
 from portfolios.access import Capability, has_capability, household_for
+from portfolios.archiving import person_archive
 from portfolios.forms import (
     AccountForm,
     LotForm,
@@ -31,12 +31,12 @@ from portfolios.forms import (
     TransactionForm,
 )
 from portfolios.models import Account, Lot, Person, Transaction
-from portfolios.ownership import owned_accounts, owns_accounts_message, person_remove
+from portfolios.ownership import owned_accounts, owns_accounts_message
 from portfolios.services import transaction_record
 from portfolios.snapshots import HoldingRow, household_summary
 from portfolios.views import (
-    confirm_delete,
-    delete_row,
+    archive_row,
+    confirm_archive,
     form_page,
     household_url,
     local_today,
@@ -97,7 +97,7 @@ def person_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def person_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """Remove a person; one who owns accounts is refused until they go to someone else."""
+    """Archive a person; one who owns accounts is refused until they go to someone else."""
     person = _person_for(request, pk, write=True)
     back = household_url(person.household_id)
     accounts = owned_accounts(person)
@@ -105,17 +105,14 @@ def person_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and (form is None or form.is_valid()):
         heir = form.cleaned_data["reassign_to"] if form is not None else None
         try:
-            person_remove(person=person, reassign_to=heir)
+            person_archive(person=person, user=request.user, reassign_to=heir)
         except DomainError as refusal:
             messages.error(request, refusal.message)
             return redirect(request.path)
-        except (ProtectedError, RestrictedError):
-            messages.error(request, "Other records still refer to this person, so they were kept.")
-            return redirect(request.path)
-        messages.success(request, f"{person} removed.")
+        messages.success(request, f"{person} archived.")
         return redirect(back)
     context = {
-        "title": f"Remove {person}?",
+        "title": f"Archive {person}?",
         "person": person,
         "household": person.household,
         "accounts": accounts,
@@ -222,17 +219,19 @@ def account_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     account = _account_for(request, pk, write=True)
     back = household_url(account.household_id)
     if request.method == "POST":
-        return delete_row(request, account, done_url=back, message=f"Account “{account}” deleted.")
+        return archive_row(
+            request, account, done_url=back, message=f"Account “{account}” archived."
+        )
     lots = account.lots.count()
     transactions = account.transactions.count()
-    return confirm_delete(
+    return confirm_archive(
         request,
-        title=f"Delete {account.name}?",
+        title=f"Archive {account.name}?",
         what=f"the account “{account}” of the {account.household} household",
         consequences=[
             f"Its {lots} lot{'s' if lots != 1 else ''} and {transactions} "
-            f"transaction{'s' if transactions != 1 else ''} are deleted with it.",
-            "This cannot be undone.",
+            f"transaction{'s' if transactions != 1 else ''} leave with it (and come back "
+            "with it).",
         ],
         cancel_url=reverse("account_detail", args=[account.pk]),
     )
@@ -329,15 +328,15 @@ def lot_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     lot = _lot_for(request, pk, write=True)
     back = reverse("account_detail", args=[lot.account_id])
     if request.method == "POST":
-        return delete_row(request, lot, done_url=back, message=f"Lot of {lot.security} deleted.")
-    return confirm_delete(
+        return archive_row(request, lot, done_url=back, message=f"Lot of {lot.security} archived.")
+    return confirm_archive(
         request,
-        title=f"Delete this lot of {lot.security}?",
+        title=f"Archive this lot of {lot.security}?",
         what=(
             f"{lot.quantity.normalize():f} shares of {lot.security} "
             f"bought {lot.acquired_on.isoformat()} in {lot.account}"
         ),
-        consequences=["Transactions already recorded are kept.", "This cannot be undone."],
+        consequences=["Transactions already recorded are kept."],
         cancel_url=reverse("lot_detail", args=[lot.pk]),
     )
 

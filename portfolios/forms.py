@@ -29,6 +29,7 @@ from portfolios.models import (
     TransactionKind,
 )
 from portfolios.ownership import account_owner_error
+from portfolios.versioned import VersionedForm
 
 
 def money_field(*, label: str, allow_negative: bool = False, **kwargs: Any) -> forms.DecimalField:
@@ -91,7 +92,7 @@ class StaffMultipleChoiceField(forms.ModelMultipleChoiceField):
         return f"{obj.display_name} ({obj.membership.get_role_display()})"
 
 
-class HouseholdForm(forms.ModelForm):
+class HouseholdForm(VersionedForm):
     """The household's profile; with ``can_assign`` also its primary advisor and team."""
 
     t_ord = PercentRateField(
@@ -155,7 +156,7 @@ class HouseholdForm(forms.ModelForm):
         return self.cleaned_data["primary_advisor"], list(self.cleaned_data["team_members"])
 
 
-class PersonForm(forms.ModelForm):
+class PersonForm(VersionedForm):
     class Meta:
         model = Person
         fields = ("first_name", "last_name", "date_of_birth")
@@ -186,7 +187,7 @@ class ReassignAccountsForm(forms.Form):
         cast(forms.ModelChoiceField, self.fields["reassign_to"]).queryset = others
 
 
-class AccountForm(forms.ModelForm):
+class AccountForm(VersionedForm):
     cash = money_field(label="Cash")
     cash_reserve = money_field(
         label="Cash reserve", help_text="Cash kept aside; rebalancing never spends it."
@@ -255,7 +256,7 @@ class AccountForm(forms.ModelForm):
         number: str = self.cleaned_data.get("account_number", "").strip()
         if not number:
             return self.instance.account_number if self.instance.pk else ""
-        taken = Account.objects.filter(household__firm_id=self.firm_id, account_number=number)
+        taken = Account.all_objects.filter(household__firm_id=self.firm_id, account_number=number)
         if taken.exclude(pk=self.instance.pk).exists():
             raise ValidationError("Another account of your firm has this number.")
         return number
@@ -280,7 +281,7 @@ def _security_label(security: Security) -> str:
     return f"{security.symbol} — {security.name}"
 
 
-class LotForm(forms.ModelForm):
+class LotForm(VersionedForm):
     quantity = forms.DecimalField(
         label="Quantity (shares)",
         max_digits=22,

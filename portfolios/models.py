@@ -26,6 +26,7 @@ from advisory.validators import (
     validate_past_date,
     validate_plain_text,
 )
+from portfolios.records import Archivable, LiveManager
 
 
 # Money, shares and prices carry the sanity maxima of advisory.validators (they reach
@@ -184,7 +185,10 @@ class PricePoint(models.Model):
 
 
 @tracked("firm")
-class Household(models.Model):
+class Household(Archivable):
+    objects = LiveManager()
+    all_objects = models.Manager()
+
     firm = models.ForeignKey(Firm, on_delete=models.PROTECT, related_name="households")
     name = models.CharField(max_length=200, validators=PLAIN)
     primary_advisor = models.ForeignKey(
@@ -244,7 +248,11 @@ class ClientLink(models.Model):
 
 
 @tracked("household__firm")
-class Person(models.Model):
+class Person(Archivable):
+    live_through: ClassVar[tuple[str, ...]] = ("household__",)
+    objects = LiveManager()
+    all_objects = models.Manager()
+
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="people")
     first_name = models.CharField(max_length=100, validators=PLAIN)
     last_name = models.CharField(max_length=100, validators=PLAIN)
@@ -259,7 +267,11 @@ class Person(models.Model):
 
 
 @tracked("household__firm")
-class Account(models.Model):
+class Account(Archivable):
+    live_through: ClassVar[tuple[str, ...]] = ("household__",)
+    objects = LiveManager()
+    all_objects = models.Manager()
+
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="accounts")
     # A person who owns accounts is not deleted (portfolios.ownership); RESTRICT still lets a
     # whole household go, its people and accounts together.
@@ -388,8 +400,12 @@ class Restriction(models.Model):
 
 
 @tracked("account__household__firm")
-class Lot(models.Model):
+class Lot(Archivable):
     """A tax lot: quantity of one security bought on one day for a total cost."""
+
+    live_through: ClassVar[tuple[str, ...]] = ("account__", "account__household__")
+    objects = LiveManager()
+    all_objects = models.Manager()
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="lots")
     security = models.ForeignKey(Security, on_delete=models.PROTECT, related_name="lots")
@@ -429,13 +445,17 @@ class Lot(models.Model):
 
 
 @tracked("account__household__firm")
-class Transaction(models.Model):
+class Transaction(Archivable):
     """A record of what happened in an account.
 
     ``amount`` is the signed effect on the account's cash: buys, withdrawals and
     fees are negative; sells, deposits and dividends positive; a reinvestment
     is the negative cost of the shares bought with a dividend.
     """
+
+    live_through: ClassVar[tuple[str, ...]] = ("account__", "account__household__")
+    objects = LiveManager()
+    all_objects = models.Manager()
 
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="transactions")
     security = models.ForeignKey(

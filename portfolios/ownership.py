@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import transaction
-
 from advisory.api_errors import ConflictError, DomainError
 from portfolios.models import Account, AccountType, Household, Person
 
@@ -57,18 +55,11 @@ def refuse_if_owner(person: Person) -> None:
         raise OwnsAccounts(owns_accounts_message(person, accounts))
 
 
-@transaction.atomic
-def person_remove(*, person: Person, reassign_to: Person | None = None) -> None:
-    """Delete a person; their accounts first go to ``reassign_to`` when one is given.
-
-    Refused (OwnsAccounts, nothing changed) while the person still owns an account.
-    """
-    if reassign_to is not None:
-        if reassign_to.household_id != person.household_id or reassign_to.pk == person.pk:
-            raise DomainError(
-                "Reassign the accounts to another person of the same household.",
-                field_errors={"reassign_to": [OTHER_HOUSEHOLD]},
-            )
-        Account.objects.filter(owner=person).update(owner=reassign_to)
-    refuse_if_owner(person)
-    person.delete()
+def accounts_reassign(*, person: Person, reassign_to: Person) -> None:
+    """Give every account ``person`` owns to ``reassign_to``, another person of the household."""
+    if reassign_to.household_id != person.household_id or reassign_to.pk == person.pk:
+        raise DomainError(
+            "Reassign the accounts to another person of the same household.",
+            field_errors={"reassign_to": [OTHER_HOUSEHOLD]},
+        )
+    Account.objects.filter(owner=person).update(owner=reassign_to)

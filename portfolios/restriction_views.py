@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from advisory.http import AuthenticatedHttpRequest
@@ -19,8 +20,6 @@ from portfolios.access import household_for
 from portfolios.forms import RestrictionForm
 from portfolios.models import Restriction
 from portfolios.views import (
-    confirm_delete,
-    delete_row,
     form_page,
     household_url,
     save_form,
@@ -59,13 +58,17 @@ def restriction_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     household_for(request.user, restriction.household_id, write=True)
     back = household_url(restriction.household_id)
     if request.method == "POST":
-        return delete_row(
-            request, restriction, done_url=back, message=f"Restriction removed: {restriction}."
-        )
-    return confirm_delete(
-        request,
-        title="Remove this restriction?",
-        what=f"the restriction “{restriction}” of the {restriction.household} household",
-        consequences=["Proposals computed from now on may trade it again."],
-        cancel_url=back,
-    )
+        # A restriction is a standing instruction, not a financial record: it is removed
+        # (the audit history keeps what it was, who removed it and when).
+        with transaction.atomic():
+            restriction.delete()
+        messages.success(request, f"Restriction removed: {restriction}.")
+        return redirect(back)
+    context = {
+        "title": "Remove this restriction?",
+        "verb": "remove",
+        "what": f"the restriction “{restriction}” of the {restriction.household} household",
+        "consequences": ["Proposals computed from now on may trade it again."],
+        "cancel_url": back,
+    }
+    return render(request, "portfolios/confirm_archive.html", context)

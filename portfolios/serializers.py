@@ -42,6 +42,7 @@ from portfolios.models import (
 )
 from portfolios.ownership import account_owner_error
 from portfolios.selectors import asset_class_list, security_list
+from portfolios.versioned import VersionedSerializer
 
 UNIT_INTERVAL = {"min_value": ZERO, "max_value": ONE}
 NON_NEGATIVE = {"min_value": ZERO}
@@ -211,7 +212,7 @@ class PricePointSerializer(serializers.ModelSerializer):
         fields = ("date", "close")
 
 
-class HouseholdSerializer(BookSerializer):
+class HouseholdSerializer(VersionedSerializer, BookSerializer):
     """A household and its tax profile.
 
     Rates are fractions in [0, 1]; carry-forwards are positive loss amounts.
@@ -252,6 +253,7 @@ class HouseholdSerializer(BookSerializer):
             "total_value",
             "created_at",
             "updated_at",
+            "version",
         )
         read_only_fields = ("created_at", "updated_at")
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {
@@ -285,16 +287,16 @@ class HouseholdSerializer(BookSerializer):
             raise serializers.ValidationError({"team_members": message})
 
 
-class PersonSerializer(BookSerializer):
+class PersonSerializer(VersionedSerializer, BookSerializer):
     household = ScopedPrimaryKeyRelatedField(scope=_writable_households)
     fixed_after_create = ("household",)
 
     class Meta:
         model = Person
-        fields = ("id", "household", "first_name", "last_name", "date_of_birth")
+        fields = ("id", "household", "first_name", "last_name", "date_of_birth", "version")
 
 
-class AccountSerializer(BookSerializer):
+class AccountSerializer(VersionedSerializer, BookSerializer):
     """An account. ``market_value`` = cash + lots at their securities' last prices."""
 
     household = ScopedPrimaryKeyRelatedField(scope=_writable_households)
@@ -341,6 +343,7 @@ class AccountSerializer(BookSerializer):
             "held_away",
             "allowed_asset_classes",
             "market_value",
+            "version",
         )
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {
             "cash": NON_NEGATIVE,
@@ -391,7 +394,8 @@ class AccountSerializer(BookSerializer):
 
         number = attrs.get("account_number")
         if number and household is not None:
-            taken = Account.objects.filter(
+            # Archived accounts keep their numbers (they may be restored).
+            taken = Account.all_objects.filter(
                 household__firm_id=household.firm_id, account_number=number
             )
             if self.instance is not None:
@@ -404,7 +408,7 @@ class AccountSerializer(BookSerializer):
         return attrs
 
 
-class LotSerializer(BookSerializer):
+class LotSerializer(VersionedSerializer, BookSerializer):
     """A tax lot: ``quantity`` shares bought on ``acquired_on`` for ``cost_basis`` in total."""
 
     account = ScopedPrimaryKeyRelatedField(scope=_writable_accounts)
@@ -414,7 +418,16 @@ class LotSerializer(BookSerializer):
 
     class Meta:
         model = Lot
-        fields = ("id", "account", "security", "symbol", "quantity", "cost_basis", "acquired_on")
+        fields = (
+            "id",
+            "account",
+            "security",
+            "symbol",
+            "quantity",
+            "cost_basis",
+            "acquired_on",
+            "version",
+        )
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"cost_basis": NON_NEGATIVE}
 
     def validate_quantity(self, quantity: Decimal) -> Decimal:
@@ -423,7 +436,7 @@ class LotSerializer(BookSerializer):
         return quantity
 
 
-class TransactionSerializer(BookSerializer):
+class TransactionSerializer(VersionedSerializer, BookSerializer):
     """A record of what happened in an account.
 
     Recording a transaction does not change the account's lots or cash: the
@@ -454,6 +467,7 @@ class TransactionSerializer(BookSerializer):
             "realized_gain",
             "description",
             "created_at",
+            "version",
         )
         read_only_fields = ("created_at",)
         extra_kwargs: ClassVar[dict[str, dict[str, Any]]] = {"quantity": NON_NEGATIVE}

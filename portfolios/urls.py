@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from portfolios import book_views, restriction_views, securities, views
+from portfolios import archive_views, book_views, restriction_views, securities, views
 from portfolios.imports import views as import_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -13,6 +13,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("households/new/", views.household_create, name="household_create"),
     path("households/<int:pk>/", views.household_detail, name="household_detail"),
     path("households/<int:pk>/edit/", views.household_edit, name="household_edit"),
+    path("households/<int:pk>/delete/", archive_views.household_delete, name="household_delete"),
     path("households/<int:pk>/people/new/", book_views.person_create, name="person_create"),
     path("people/<int:pk>/edit/", book_views.person_edit, name="person_edit"),
     path("people/<int:pk>/delete/", book_views.person_delete, name="person_delete"),
@@ -35,6 +36,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "accounts/<int:pk>/transactions/new/",
         book_views.transaction_create,
         name="transaction_create",
+    ),
+    path(
+        "transactions/<int:pk>/delete/",
+        archive_views.transaction_delete,
+        name="transaction_delete",
+    ),
+    path("archive/", archive_views.archive_list, name="archive"),
+    path(
+        "archive/<str:kind>/<int:pk>/restore/",
+        archive_views.archive_restore,
+        name="archive_restore",
     ),
     path("lots/<int:pk>/", book_views.lot_detail, name="lot_detail"),
     path("lots/<int:pk>/edit/", book_views.lot_edit, name="lot_edit"),

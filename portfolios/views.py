@@ -21,7 +21,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import ProtectedError, Q, QuerySet, RestrictedError
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,9 +36,11 @@ from advisory.http import AuthenticatedHttpRequest
 from advisory.models import Role
 from advisory.services import household_assign
 from portfolios.access import Capability, has_capability, household_for, role_of
+from portfolios.archiving import record_archive
 from portfolios.dashboard import book_totals, dashboard_rows
 from portfolios.forms import HouseholdForm, SearchForm
 from portfolios.models import Household, Person, Restriction, Security
+from portfolios.records import Archivable
 from portfolios.selectors import asset_class_list, household_list
 from portfolios.snapshots import HoldingRow, HouseholdSummary, household_summary
 
@@ -278,7 +280,9 @@ def save_form(request: AuthenticatedHttpRequest, form: Any) -> Any | None:
     except IntegrityError:
         # A rule the form could not see (a concurrent change, a trigger): say so, no 500.
         form.add_error(None, CONFLICT_MESSAGE)
-        return None
+    except DomainError as refused:  # a stale version: someone saved the row meanwhile
+        form.add_error(None, refused.message)
+    return None
 
 
 def form_page(
@@ -289,7 +293,7 @@ def form_page(
     return render(request, "portfolios/form.html", context, status=status)
 
 
-def confirm_delete(
+def confirm_archive(
     request: AuthenticatedHttpRequest,
     *,
     title: str,
@@ -297,18 +301,24 @@ def confirm_delete(
     consequences: list[str],
     cancel_url: str,
 ) -> HttpResponse:
+    """The confirmation page before archiving (a POST to the same URL archives)."""
+    consequences = [
+        *consequences,
+        "It leaves every list, total, allocation and proposal; a firm admin can restore it "
+        "from the archive.",
+    ]
     context = {"title": title, "what": what, "consequences": consequences, "cancel_url": cancel_url}
-    return render(request, "portfolios/confirm_delete.html", context)
+    return render(request, "portfolios/confirm_archive.html", context)
 
 
-def delete_row(
-    request: AuthenticatedHttpRequest, row: Any, *, done_url: str, message: str
+def archive_row(
+    request: AuthenticatedHttpRequest, row: Archivable, *, done_url: str, message: str
 ) -> HttpResponse:
+    """Archive ``row`` (never delete it); a refusal (a person owning accounts) is said."""
     try:
-        with transaction.atomic():
-            row.delete()
-    except (ProtectedError, RestrictedError):
-        messages.error(request, "Other records still refer to this one, so it was kept.")
+        record_archive(record=row, user=request.user)
+    except DomainError as refused:
+        messages.error(request, refused.message)
         return redirect(request.path)
     messages.success(request, message)
     return redirect(done_url)

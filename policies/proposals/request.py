@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Max, Sum, Value
+from django.db.models import DecimalField, ExpressionWrapper, F, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -374,7 +374,12 @@ def _unpayable_withdrawals(household: Household, request: ProposalRequest) -> di
         output_field=DecimalField(max_digits=24, decimal_places=6),
     )
     accounts = Account.objects.filter(pk__in=leaving, household=household).annotate(
-        held=Coalesce(Sum(value), Value(ZERO), output_field=DecimalField())
+        # A join through the relation: the live filter of Lot.objects does not apply here.
+        held=Coalesce(
+            Sum(value, filter=Q(lots__archived_at__isnull=True)),
+            Value(ZERO),
+            output_field=DecimalField(),
+        )
     )
     errors: dict[str, Any] = {}
     position = {account: n for n, account in enumerate(request.cash_flows)}

@@ -10,7 +10,7 @@ and the first ``CHANGES_KEPT`` lines of what changes.
 
 Only when no row has an error is anything written, in the caller's transaction:
 the households are locked, then added lots are bulk-created, changed ones
-bulk-updated and closed ones deleted, ``WRITE_BATCH`` at a time.
+bulk-updated and closed ones archived (kept for the record), ``WRITE_BATCH`` at a time.
 """
 
 from __future__ import annotations
@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import batched
 from typing import IO, Any
+
+from django.db.models import F
+from django.utils import timezone
 
 from portfolios.imports.checks import (
     LOOKUP_CHUNK,
@@ -130,7 +133,7 @@ def positions_stream(
     if report.written:
         for household_id in sorted({accounts[pk].household_id for pk in named}):
             lock_household(household_id)
-        write_positions(scan.lots, book, done)
+        write_positions(scan.lots, book, done, user=user)
     return report
 
 
@@ -153,7 +156,7 @@ def book_lots(account_ids: Iterable[int]) -> Lots:
     return book
 
 
-def write_positions(file: Lots, book: Lots, done: Reconciled) -> None:
+def write_positions(file: Lots, book: Lots, done: Reconciled, *, user: Any) -> None:
     for batch in batched(done.added, WRITE_BATCH):
         Lot.objects.bulk_create(
             [
@@ -180,8 +183,12 @@ def write_positions(file: Lots, book: Lots, done: Reconciled) -> None:
             ],
             ("quantity", "cost_basis", "replacing_quantity"),
         )
+    now = timezone.now()
     for closed in batched(done.closed, LOOKUP_CHUNK):
-        Lot.objects.filter(pk__in=[book.ref[b] for b in closed]).delete()
+        # A lot the custodian no longer holds is archived (kept for the record), not deleted.
+        Lot.objects.filter(pk__in=[book.ref[b] for b in closed]).update(
+            archived_at=now, archived_by=user, version=F("version") + 1
+        )
 
 
 def change_lines(

@@ -20,3 +20,8 @@ def assert_field_error(response: Any, field: str) -> None:
     messages = body[field]
     assert isinstance(messages, list | dict)
     assert messages
+
+
+def at_version(model: Any, pk: int, body: dict[str, Any]) -> dict[str, Any]:
+    """``body`` plus the row's current ``version``: what a client that just read it sends."""
+    return {**body, "version": model.all_objects.get(pk=pk).version}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from portfolios.models import Account, Person
-from tests.api.conftest import assert_field_error, url
+from tests.api.conftest import assert_field_error, at_version, url
 from tests.conftest import World
 from tests.factories import LotFactory, PersonFactory
 
@@ -47,7 +47,10 @@ def test_round_trip(world: World, api_as: Any) -> None:
     # 10 VTI at 250.000000 = 2,500.00 more.
     account = Account.objects.get(pk=body["id"])
     LotFactory(account=account, security=world.securities["VTI"], quantity=Decimal("10"))
-    changed = api.patch(url("accounts", body["id"]), {"allowed_asset_classes": [], "cash": "0.5"})
+    changed = api.patch(
+        url("accounts", body["id"]),
+        {"allowed_asset_classes": [], "cash": "0.5", "version": body["version"]},
+    )
     assert changed.status_code == 200
     assert changed.json()["allowed_asset_classes"] == []
     assert changed.json()["market_value"] == "2500.50"
@@ -103,7 +106,8 @@ def test_owner_must_belong_to_the_household(world: World, api_as: Any) -> None:
 def test_household_cannot_change(world: World, api_as: Any) -> None:
     taxable = Account.objects.get(name="Joint brokerage")
     response = api_as("admin").patch(
-        url("accounts", taxable.pk), {"household": world.other_household.pk}
+        url("accounts", taxable.pk),
+        at_version(Account, taxable.pk, {"household": world.other_household.pk}),
     )
     assert_field_error(response, "household")
 
@@ -112,10 +116,15 @@ def test_patching_the_owner_checks_the_household(world: World, api_as: Any) -> N
     taxable = Account.objects.get(name="Joint brokerage")
     jones = PersonFactory(household=world.other_household)
     assert_field_error(
-        api_as("admin").patch(url("accounts", taxable.pk), {"owner": jones.pk}), "owner"
+        api_as("admin").patch(
+            url("accounts", taxable.pk), at_version(Account, taxable.pk, {"owner": jones.pk})
+        ),
+        "owner",
     )
     bob = PersonFactory(household=world.household)
-    response = api_as("admin").patch(url("accounts", taxable.pk), {"owner": bob.pk})
+    response = api_as("admin").patch(
+        url("accounts", taxable.pk), at_version(Account, taxable.pk, {"owner": bob.pk})
+    )
     assert response.status_code == 200
     assert response.json()["owner"] == bob.pk
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from portfolios.models import Account, Household, Lot
-from tests.api.conftest import assert_field_error, url
+from tests.api.conftest import assert_field_error, at_version, url
 from tests.conftest import World
 from tests.factories import AccountFactory, HouseholdFactory, LotFactory
 
@@ -42,18 +42,24 @@ def test_round_trip_as_advisor(world: World, api_as: Any) -> None:
     assert body["total_value"] == "0.00"
     assert Household.objects.get(pk=body["id"]).firm == world.firm
 
-    changed = api.patch(url("households", body["id"]), {"carryforward_st": "800", "name": "Lees"})
+    changed = api.patch(
+        url("households", body["id"]),
+        {"carryforward_st": "800", "name": "Lees", "version": body["version"]},
+    )
     assert changed.status_code == 200
     assert changed.json()["carryforward_st"] == "800.00"
     assert api.get(url("households", body["id"])).json() == changed.json()
 
     assert api.delete(url("households", body["id"])).status_code == 204
     assert not Household.objects.filter(pk=body["id"]).exists()
+    assert Household.all_objects.get(pk=body["id"]).archived_at is not None  # kept
 
 
-def test_deleting_a_household_deletes_its_book(world: World, api_as: Any) -> None:
+def test_archiving_a_household_hides_its_book(world: World, api_as: Any) -> None:
+    kept = Account.all_objects.filter(household_id=world.household.pk).count()
     assert api_as("admin").delete(url("households", world.household.pk)).status_code == 204
     assert not Account.objects.filter(household_id=world.household.pk).exists()
+    assert Account.all_objects.filter(household_id=world.household.pk).count() == kept
     assert not Lot.objects.filter(account__household_id=world.household.pk).exists()
 
 
@@ -104,7 +110,9 @@ def test_assignment_rules(
 def test_advisor_cannot_reassign_an_existing_household(world: World, api_as: Any) -> None:
     response = api_as("owner").patch(
         url("households", world.household.pk),
-        {"primary_advisor": world.user("other_advisor").pk},
+        at_version(
+            Household, world.household.pk, {"primary_advisor": world.user("other_advisor").pk}
+        ),
     )
     assert_field_error(response, "primary_advisor")
     world.household.refresh_from_db()

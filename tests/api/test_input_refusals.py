@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from advisory.engine.lots import days_to_long_term, long_term_date
 from portfolios.models import Account, Household, Lot, Person, Transaction
-from tests.api.conftest import url
+from tests.api.conftest import at_version, url
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -198,7 +198,11 @@ def test_control_and_bidi_characters_in_names_are_refused(
     world: World, api_as: Any, client_as: Any, name: str
 ) -> None:
     api = api_as("owner")
-    household = api.patch(url("households", world.household.pk), {"name": name}, format="json")
+    household = api.patch(
+        url("households", world.household.pk),
+        at_version(Household, world.household.pk, {"name": name}),
+        format="json",
+    )
     assert household.status_code == 400
     assert "name" in household.json()
     person = api.post(
@@ -227,7 +231,9 @@ def test_the_household_form_refuses_a_bidi_override(world: World, client_as: Any
 def test_nul_in_an_asset_class_lookup_is_a_400(world: World, api_as: Any) -> None:
     api = api_as("admin")
     account = api.patch(
-        url("accounts", ira(world)), {"allowed_asset_classes": ["us_\x00equity"]}, format="json"
+        url("accounts", ira(world)),
+        at_version(Account, ira(world), {"allowed_asset_classes": ["us_\x00equity"]}),
+        format="json",
     )
     assert account.status_code == 400
     assert "allowed_asset_classes" in account.json()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from portfolios.models import Account, Lot
-from tests.api.conftest import assert_field_error, url
+from tests.api.conftest import assert_field_error, at_version, url
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,10 @@ def test_round_trip(world: World, api_as: Any) -> None:
     assert body["cost_basis"] == "740.74"
     assert body["acquired_on"] == "2025-12-01"
 
-    changed = api.patch(url("lots", body["id"]), {"quantity": "10", "cost_basis": "600"})
+    changed = api.patch(
+        url("lots", body["id"]),
+        {"quantity": "10", "cost_basis": "600", "version": body["version"]},
+    )
     assert changed.status_code == 200
     assert changed.json()["quantity"] == "10.000000"
     assert api.get(url("lots", body["id"])).json() == changed.json()
@@ -85,7 +88,10 @@ def test_a_lot_cannot_move_to_another_account(world: World, api_as: Any) -> None
     lot = Lot.objects.filter(account__name="Ann IRA").get()
     taxable = Account.objects.get(name="Joint brokerage")
     assert_field_error(
-        api_as("owner").patch(url("lots", lot.pk), {"account": taxable.pk}), "account"
+        api_as("owner").patch(
+            url("lots", lot.pk), at_version(Lot, lot.pk, {"account": taxable.pk})
+        ),
+        "account",
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from portfolios.models import Person
-from tests.api.conftest import assert_field_error, url
+from tests.api.conftest import assert_field_error, at_version, url
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,9 @@ def test_round_trip(world: World, api_as: Any) -> None:
     assert body["household"] == world.household.pk
     assert body["date_of_birth"] == "1960-08-30"
 
-    changed = api.patch(url("people", body["id"]), {"date_of_birth": None})
+    changed = api.patch(
+        url("people", body["id"]), {"date_of_birth": None, "version": body["version"]}
+    )
     assert changed.status_code == 200
     assert changed.json()["date_of_birth"] is None
     assert api.get(url("people", body["id"])).json() == changed.json()
@@ -67,7 +69,9 @@ def test_household_of_another_advisor_does_not_exist_for_me(world: World, api_as
 
 def test_a_person_cannot_move_to_another_household(world: World, api_as: Any) -> None:
     ann = Person.objects.get(first_name="Ann")
-    response = api_as("admin").patch(url("people", ann.pk), {"household": world.other_household.pk})
+    response = api_as("admin").patch(
+        url("people", ann.pk), at_version(Person, ann.pk, {"household": world.other_household.pk})
+    )
     assert_field_error(response, "household")
     ann.refresh_from_db()
     assert ann.household == world.household

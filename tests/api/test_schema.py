@@ -43,11 +43,12 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {
             "realized_lt_ytd",
             "carryforward_st",
             "carryforward_lt",
+            "version",
         },
     ),
     "people": (
         {"get", "post", "patch", "delete"},
-        {"household", "first_name", "last_name", "date_of_birth"},
+        {"household", "first_name", "last_name", "date_of_birth", "version"},
     ),
     "accounts": (
         {"get", "post", "patch", "delete"},
@@ -61,15 +62,25 @@ CONTRACT: dict[str, tuple[set[str], set[str]]] = {
             "cash_reserve",
             "allowed_asset_classes",
             "market_value",
+            "version",
         },
     ),
     "lots": (
         {"get", "post", "patch", "delete"},
-        {"account", "security", "quantity", "cost_basis", "acquired_on"},
+        {"account", "security", "quantity", "cost_basis", "acquired_on", "version"},
     ),
     "transactions": (
-        {"get", "post"},
-        {"account", "security", "kind", "trade_date", "quantity", "amount", "realized_gain"},
+        {"get", "post", "delete"},
+        {
+            "account",
+            "security",
+            "kind",
+            "trade_date",
+            "quantity",
+            "amount",
+            "realized_gain",
+            "version",
+        },
     ),
 }
 DECIMALS = {
@@ -154,6 +165,14 @@ def test_price_history_and_tokens_are_documented(schema: dict[str, Any]) -> None
     assert {"get", "post"} <= set(schema["paths"]["/api/v1/tokens/"])
     assert "delete" in schema["paths"]["/api/v1/tokens/{id}/"]
     assert "tokenAuth" in schema["components"]["securitySchemes"]
+
+
+def test_the_archive_is_documented(schema: dict[str, Any]) -> None:
+    assert "get" in schema["paths"]["/api/v1/archive/"]
+    assert "post" in schema["paths"]["/api/v1/archive/{kind}/{id}/restore/"]
+    lot = _component(schema, "/api/v1/lots/{id}/")["properties"]["version"]
+    assert lot["type"] == "integer"
+    assert "409" in lot["description"]
 
 
 def test_docs_page_is_served_without_a_cdn(client: Any) -> None:

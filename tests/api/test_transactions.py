@@ -84,14 +84,18 @@ def test_bad_input_writes_nothing(
     assert Transaction.objects.count() == before
 
 
-def test_no_changes_once_recorded(world: World, api_as: Any) -> None:
+def test_no_changes_once_recorded_and_delete_archives(world: World, api_as: Any) -> None:
     recorded = TransactionFactory(account=_taxable())
     api = api_as("admin")
     assert api.patch(url("transactions", recorded.pk), {"amount": "1"}).status_code == 405
     assert api.put(url("transactions", recorded.pk), {"amount": "1"}).status_code == 405
-    assert api.delete(url("transactions", recorded.pk)).status_code == 405
     recorded.refresh_from_db()
     assert recorded.amount == Decimal("500.00")
+    assert api.delete(url("transactions", recorded.pk)).status_code == 204
+    assert api.get(url("transactions", recorded.pk)).status_code == 404
+    kept = Transaction.all_objects.get(pk=recorded.pk)
+    assert kept.amount == Decimal("500.00")
+    assert kept.archived_by == world.user("admin")
 
 
 def test_filters(world: World, api_as: Any) -> None:

@@ -120,9 +120,13 @@ def test_account_form_rejects(world: World, field: str, value: str) -> None:
     assert field in form.errors
 
 
+def _household_version(world: World) -> str:
+    return str(Household.all_objects.get(pk=world.household.pk).version)
+
+
 def household_form(world: World, *, can_assign: bool, **changes: Any) -> HouseholdForm:
     return HouseholdForm(
-        household_data(**changes),
+        household_data(**{"version": _household_version(world), **changes}),
         instance=world.household,
         firm_id=world.firm.pk,
         can_assign=can_assign,
@@ -246,7 +250,11 @@ def test_advisor_cannot_reassign_by_posting_extra_fields(world: World, client_as
     assert other is not None
     response = client_as("owner").post(
         f"/households/{world.household.pk}/edit/",
-        household_data(primary_advisor=str(other.pk), team_members=[str(other.pk)]),
+        household_data(
+            primary_advisor=str(other.pk),
+            team_members=[str(other.pk)],
+            version=_household_version(world),
+        ),
     )
     assert response.status_code == 302
     world.household.refresh_from_db()
@@ -260,7 +268,11 @@ def test_admin_assigns_primary_advisor_and_team(world: World, client_as: Any) ->
     assert teammate is not None
     response = client_as("admin").post(
         f"/households/{world.household.pk}/edit/",
-        household_data(primary_advisor=str(other.pk), team_members=[str(teammate.pk)]),
+        household_data(
+            primary_advisor=str(other.pk),
+            team_members=[str(teammate.pk)],
+            version=_household_version(world),
+        ),
     )
     assert response.status_code == 302
     household = Household.objects.get(pk=world.household.pk)

@@ -211,16 +211,19 @@ def test_lot_page(world: World, client_as: Any) -> None:
     assert "Long-term" in html
 
 
-def test_deleting_an_account_asks_first_then_removes_it(world: World, client_as: Any) -> None:
+def test_archiving_an_account_asks_first_then_hides_it(world: World, client_as: Any) -> None:
     account = Account.objects.get(name="Joint brokerage")
     client = client_as("owner")
     confirm = client.get(f"/accounts/{account.pk}/delete/").text
-    assert "Its 2 lots and 0 transactions are deleted with it." in confirm
+    assert "Its 2 lots and 0 transactions leave with it" in confirm
     assert Account.objects.filter(pk=account.pk).exists()
     response = client.post(f"/accounts/{account.pk}/delete/")
     assert response["Location"] == f"/households/{world.household.pk}/"
     assert not Account.objects.filter(pk=account.pk).exists()
     assert not Lot.objects.filter(account_id=account.pk).exists()
+    # Kept, with its lots: archived, not deleted.
+    assert Account.all_objects.get(pk=account.pk).archived_by == world.user("owner")
+    assert Lot.all_objects.filter(account_id=account.pk).count() == 2
 
 
 def test_household_page_of_an_empty_household(world: World, client_as: Any) -> None:

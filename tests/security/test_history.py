@@ -52,7 +52,9 @@ def test_an_api_change_and_a_bulk_update_are_recorded_with_before_and_after(
 ) -> None:
     lot = Lot.objects.filter(account__household=world.household).order_by("pk").first()
     assert lot is not None
-    response = api_as("owner").patch(f"/api/v1/lots/{lot.pk}/", {"quantity": "101"})
+    response = api_as("owner").patch(
+        f"/api/v1/lots/{lot.pk}/", {"quantity": "101", "version": lot.version}
+    )
     assert response.status_code == 200
     Account.objects.filter(household=world.household).update(cash=Decimal("42.00"))
     if connection.vendor != "postgresql":
