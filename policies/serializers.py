@@ -18,6 +18,7 @@ from advisory.engine.drift import DriftReport
 from advisory.engine.risk import QUESTIONS, RiskScores, SuggestedAllocation
 from advisory.validators import validate_planning_date
 from policies.drift import DRIFT_PLACES
+from policies.fields import TargetInputSerializer, fraction_field
 from policies.modelportfolios.following import followed_draft, model_of_firm, override_errors
 from policies.models import InvestmentPolicy, PolicyStatus, RebalanceMethod, ReviewFrequency
 from policies.selectors import PolicyDiff
@@ -32,18 +33,7 @@ from policies.services import (
     policy_draft_errors,
 )
 
-
-def fraction_field(**kwargs: Any) -> serializers.DecimalField:
-    """A weight, band or drift: a fraction with 6 decimal places, as a string."""
-    return serializers.DecimalField(max_digits=7, decimal_places=6, **kwargs)
-
-
 # --- writing a version ---------------------------------------------------------------------
-
-
-class TargetInputSerializer(serializers.Serializer):
-    asset_class = serializers.CharField(max_length=40, help_text="The firm's asset class code.")
-    weight = fraction_field(help_text="Fraction of the household, 0..1.")
 
 
 class OverrideInputSerializer(serializers.Serializer):

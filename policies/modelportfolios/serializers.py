@@ -11,21 +11,12 @@ from typing import Any
 
 from rest_framework import serializers
 
+from policies.fields import TargetInputSerializer, fraction_field
 from policies.modelportfolios.models import ModelPortfolio
 from policies.modelportfolios.selectors import buy_list_of
 from policies.modelportfolios.services import BuyListDraft, ModelDraft, model_draft_errors
 from policies.models import RebalanceMethod, ReviewFrequency
 from policies.services import DEFAULT_ABS_BAND, DEFAULT_REL_BAND, TargetDraft
-
-
-def fraction_field(**kwargs: Any) -> serializers.DecimalField:
-    """A weight or band: a fraction with 6 decimal places, as a string."""
-    return serializers.DecimalField(max_digits=7, decimal_places=6, **kwargs)
-
-
-class ModelTargetInputSerializer(serializers.Serializer):
-    asset_class = serializers.CharField(max_length=40, help_text="The firm's asset class code.")
-    weight = fraction_field(help_text="Fraction of the portfolio, 0..1.")
 
 
 class BuyListInputSerializer(serializers.Serializer):
@@ -40,7 +31,7 @@ class ModelWriteSerializer(serializers.Serializer):
     """A model's content; ``note`` says why it changed (the followers' drafts quote it)."""
 
     name = serializers.CharField(max_length=120)
-    targets = ModelTargetInputSerializer(many=True, allow_empty=True)
+    targets = TargetInputSerializer(many=True, allow_empty=True)
     abs_band = fraction_field(required=False, allow_null=True, default=DEFAULT_ABS_BAND)
     rel_band = fraction_field(required=False, allow_null=True, default=DEFAULT_REL_BAND)
     method = serializers.ChoiceField(

@@ -191,3 +191,36 @@ def test_a_model_of_another_firm_cannot_be_followed(world: World, api_as: Any) -
     assert response.status_code == 400
     assert response.json()["model"] == ["No such model in this firm."]
     assert not InvestmentPolicy.objects.filter(status=PolicyStatus.ACTIVE).exists()
+
+
+def test_models_and_overrides_are_in_the_audit_history() -> None:
+    from advisory.history import FIRM_PATHS
+
+    assert set(FIRM_PATHS) >= {
+        "policies.ModelPortfolio",
+        "policies.ModelTarget",
+        "policies.ModelBuyChoice",
+        "policies.PolicyOverride",
+    }
+
+
+@pytest.mark.postgres
+def test_a_model_change_is_recorded_with_who_made_it(
+    world: World, api_as: Any, client_as: Any
+) -> None:
+    from django.db import connection
+
+    from advisory.history import event_model
+
+    model = make_model(world)
+    response = api_as("owner").patch(f"{API}{model.pk}/", {"name": "Balanced 2027"}, format="json")
+    assert response.status_code == 200
+    if connection.vendor != "postgresql":
+        assert not event_model("policies.ModelPortfolio").objects.exists()
+        return
+    last = event_model("policies.ModelPortfolio").objects.filter(pgh_obj_id=model.pk).last()
+    assert last is not None
+    assert last.name == "Balanced 2027"
+    assert last.pgh_context.metadata["user"] == world.users["owner"].pk
+    page = client_as("admin").get(f"/firm/history/?model=policies.ModelPortfolio&object={model.pk}")
+    assert b"Balanced 2027" in page.content
