@@ -361,9 +361,13 @@ def test_a_household_with_an_audit_trail_is_kept(
     world: World, api_as: Any, drifted: tuple[InvestmentPolicy, Lot]
 ) -> None:
     propose(api_as("owner"), world)
+    trail = AuditEvent.objects.filter(household=world.household).count()
+    assert trail > 0
+    # DELETE archives (issue 13): the household and its audit trail are both kept.
     response = api_as("admin").delete(f"/api/v1/households/{world.household.pk}/")
-    assert response.status_code == 409
-    assert Household.objects.filter(pk=world.household.pk).exists()
+    assert response.status_code == 204
+    assert Household.all_objects.get(pk=world.household.pk).archived_at is not None
+    assert AuditEvent.objects.filter(household_id=world.household.pk).count() == trail
 
 
 def test_tax_advantaged_sales_record_no_realised_gain(
