@@ -179,6 +179,7 @@ def _clear() -> None:
 
 def _firms_and_securities(rng: random.Random) -> list[dict[str, Any]]:
     """Firms with the default classes and two securities each; ids by firm."""
+    from advisory.engine.drift import class_name
     from advisory.engine.risk import DEFAULT_CLASS_CODES
     from advisory.models import Firm
     from portfolios.models import AssetClass, Security
@@ -188,7 +189,7 @@ def _firms_and_securities(rng: random.Random) -> list[dict[str, Any]]:
         firm = Firm.objects.create(name=f"Bench firm {n + 1}")
         classes = AssetClass.objects.bulk_create(
             AssetClass(
-                firm=firm, code=code, name=code.replace("_", " ").title(), sort_order=order,
+                firm=firm, code=code, name=class_name(code), sort_order=order,
                 expected_return=Decimal("0.06"), volatility=Decimal("0.15"),
                 income_yield=Decimal("0.02"), qualified_ratio=Decimal("0.8"),
                 turnover=Decimal("0.02"),

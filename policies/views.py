@@ -22,16 +22,18 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from advisory.api_errors import DomainError
-from advisory.engine.drift import DriftReport, band_half_width
+from advisory.engine.drift import DriftReport, band_half_width, class_name
 from advisory.engine.money import HUNDRED
 from advisory.engine.risk import score_questionnaire, suggest_allocation
 from advisory.http import AuthenticatedHttpRequest
 from advisory.lib.charts import chart_scale, chart_x, class_color, donut_arcs
 from advisory.lib.format import plain_number
+from advisory.models import Role
 from policies.api import document_response
 from policies.forms import WEIGHT_PREFIX, PolicyForm, RiskQuestionnaireForm, policy_initial
 from policies.modelportfolios.follow_form import FollowingPolicyForm, following_initial
 from policies.models import DocumentStatus, InvestmentPolicy, PolicyStatus
+from policies.portal.views import plan_page
 from policies.selectors import (
     acknowledgement_status,
     active_policy_get,
@@ -53,7 +55,7 @@ from policies.services import (
     policy_document_request,
     policy_update_draft,
 )
-from portfolios.access import Capability, has_capability, household_for
+from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.models import Household
 from portfolios.selectors import eldest_age, firm_class_names
 
@@ -90,7 +92,7 @@ def drift_bars(report: DriftReport, class_names: dict[str, str]) -> tuple[list[D
     bars = [
         DriftBar(
             code=row.asset_class,
-            name=class_names.get(row.asset_class, row.asset_class.replace("_", " ")),
+            name=class_names.get(row.asset_class) or class_name(row.asset_class),
             target=row.target,
             current=row.current,
             drift=row.drift,
@@ -155,6 +157,8 @@ def policy_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     context = _policy_context(request, household)
     if request.GET.get("fragment") == "document" and context["policy"] is not None:
         return render(request, "policies/_document_status.html", context)
+    if role_of(request.user) == Role.CLIENT:
+        return plan_page(request, household)  # the client reads their plan in plain words
     return render(request, "policies/policy_detail.html", context)
 
 
@@ -352,7 +356,7 @@ def _band_preview(form: PolicyForm) -> list[BandPreview]:
         band = band_half_width(target.weight, abs_band, rel_band)
         rows.append(
             BandPreview(
-                form.class_names.get(target.asset_class, target.asset_class),
+                form.class_names.get(target.asset_class) or class_name(target.asset_class),
                 target.weight,
                 band,
                 max(Decimal(0), target.weight - band),

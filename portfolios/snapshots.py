@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db.models import Prefetch
 
+from advisory.engine.drift import class_name
 from advisory.engine.lots import is_long_term
 from advisory.engine.money import CENT, ZERO
 from advisory.engine.types import (
@@ -102,7 +103,7 @@ def _slices(values: dict[str, Decimal], classes: dict[str, AssetClass]) -> list[
     order = {code: (cls.sort_order, code) for code, cls in classes.items()}
     rows = []
     for code in sorted(values, key=lambda c: order.get(c, (9999, c))):
-        name = classes[code].name if code in classes else code.replace("_", " ").title()
+        name = classes[code].name if code in classes else class_name(code)
         weight = values[code] / total if total else ZERO
         rows.append(ClassSlice(code, name, values[code].quantize(CENT), weight))
     return rows

@@ -11,6 +11,7 @@ from typing import Any
 
 import factory
 
+from advisory.engine.drift import class_name
 from advisory.models import Firm, Membership, Role, User
 from policies.models import InvestmentPolicy, PolicyStatus, PolicyTarget
 from policies.proposals.models import Proposal, ProposalKind, ProposalStatus
@@ -81,7 +82,7 @@ class AssetClassFactory(factory.django.DjangoModelFactory):
 
     firm = factory.SubFactory(FirmFactory)
     code = factory.Sequence(lambda n: f"class_{n}")
-    name = factory.LazyAttribute(lambda o: o.code.replace("_", " ").title())
+    name = factory.LazyAttribute(lambda o: class_name(o.code))
     expected_return = Decimal("0.06")
     volatility = Decimal("0.15")
     income_yield = Decimal("0.02")

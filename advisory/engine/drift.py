@@ -125,6 +125,16 @@ def class_label(code: str) -> str:
     return CLASS_LABELS.get(code) or code.replace("_", " ")
 
 
+def class_name(code: str) -> str:
+    """An asset class code as a name heading a row (``intl_equity`` -> ``International equity``).
+
+    The fallback wherever a firm has no name of its own for a code, and the name the
+    factories and seeds give a class: ``class_label`` with a capital, so "US" stays "US".
+    """
+    label = class_label(code)
+    return label[:1].upper() + label[1:]
+
+
 def band_half_width(target: Decimal, abs_band: Decimal | None, rel_band: Decimal | None) -> Decimal:
     """Half-width of the tolerance band around ``target`` (all fractions, not percents).
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from advisory.api_errors import DomainError
+from advisory.engine.drift import class_name
 from advisory.engine.location import DEFAULT_CHURN_PENALTY_BP, LocationBasis, LocationOptions
 from advisory.engine.types import ACCOUNT_TAX_TREATMENT
 from advisory.http import AuthenticatedHttpRequest
@@ -166,7 +167,7 @@ def placement_grid(
 
 def result_grid(result: LocationResult) -> PlacementGrid:
     names = result.class_names
-    classes = [(code, names.get(code, code)) for code in result.class_codes()]
+    classes = [(code, names.get(code) or class_name(code)) for code in result.class_codes()]
     planned = (
         {(p.account_id, p.asset_class): p.amount for p in result.plan.placements}
         if result.plan.feasible

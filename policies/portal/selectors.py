@@ -212,7 +212,7 @@ def waiting_for(*, user: User, household: Household) -> list[WaitingItem]:
                 kind="ips",
                 title=f"Investment Policy Statement, version {policy.version}",
                 since=policy.effective_date or timezone.localdate(),
-                read_url=reverse("policy_detail", args=[household.pk]),
+                read_url=reverse("portal_plan"),
                 pdf_url=reverse("policy_document", args=[policy.pk]),
                 acknowledge_url=reverse("portal_acknowledge_ips", args=[policy.pk]),
             )

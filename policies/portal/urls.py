@@ -8,6 +8,7 @@ from policies.portal import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("portal/", views.client_portal, name="client_portal"),
+    path("portal/plan/", views.portal_plan, name="portal_plan"),
     path("portal/documents/", views.portal_documents, name="portal_documents"),
     path("portal/waiting/", views.portal_waiting, name="portal_waiting"),
     path("portal/notifications/", views.portal_notifications, name="portal_notifications"),

@@ -20,6 +20,7 @@ from advisory.http import AuthenticatedHttpRequest
 from advisory.models import Role
 from policies.portal import selectors
 from policies.portal.forms import NotificationPreferenceForm
+from policies.portal.plan import client_plan
 from policies.reviews.selectors import review_get
 from policies.reviews.services import review_acknowledge
 from policies.selectors import policy_get
@@ -60,6 +61,25 @@ def client_portal(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "policies/portal/home.html", context)
 
 
+def plan_page(request: AuthenticatedHttpRequest, household: Household) -> HttpResponse:
+    """The client's plan in plain words (also what the IPS page shows a client)."""
+    context = {
+        "household": household,
+        "plan": client_plan(user=request.user, household=household),
+        "waiting_count": len(selectors.waiting_for(user=request.user, household=household)),
+    }
+    return render(request, "policies/portal/plan.html", context)
+
+
+@login_required
+def portal_plan(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Their target mix, the rebalancing rule, risk and rationale, and their acknowledgement."""
+    household = _own_household(request)
+    if isinstance(household, HttpResponse):
+        return household
+    return plan_page(request, household)
+
+
 @login_required
 def portal_documents(request: AuthenticatedHttpRequest) -> HttpResponse:
     household = _own_household(request)
@@ -85,7 +105,7 @@ def portal_waiting(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def portal_acknowledge_ips(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """The client acknowledges the active IPS from the list; back to the list."""
+    """The client acknowledges the active IPS from the list or their plan page; back there."""
     policy = policy_get(user=request.user, pk=pk, write=Capability.ACKNOWLEDGE)
     try:
         with transaction.atomic():
@@ -94,7 +114,7 @@ def portal_acknowledge_ips(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
         messages.error(request, refused.message)
     else:
         messages.success(request, "Thank you: your acknowledgement of your plan is recorded.")
-    return redirect("portal_waiting")
+    return redirect("portal_plan" if request.POST.get("from") == "plan" else "portal_waiting")
 
 
 @login_required

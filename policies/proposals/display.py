@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from advisory.engine.drift import class_label
+from advisory.engine.drift import class_name
 from advisory.engine.money import HUNDRED, ZERO
 from advisory.lib.charts import chart_scale, chart_x, class_color
 from policies.proposals.models import (
@@ -164,7 +164,7 @@ def drift_pairs(
         pairs.append(
             DriftPair(
                 code=code,
-                name=class_names.get(code) or class_label(code),
+                name=class_names.get(code) or class_name(code),
                 target=target,
                 band=band,
                 lower=lower,

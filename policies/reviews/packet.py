@@ -23,6 +23,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from advisory.engine.drift import class_name
 from advisory.engine.money import ZERO, to_cents
 from advisory.engine.tax_tables import LIMIT_GROUP_LABELS
 from policies.drift import drift_rows_json
@@ -84,7 +85,7 @@ def _allocation_and_drift(household: Household, as_of: date) -> dict[str, Any]:
     allocation = [
         {
             "asset_class": code,
-            "name": names.get(code, code),
+            "name": names.get(code) or class_name(code),
             "value": to_cents(values.get(code, ZERO)),
             "weight": (values.get(code, ZERO) / total).quantize(Decimal("0.000001"))
             if total

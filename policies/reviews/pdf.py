@@ -17,6 +17,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 
+from advisory.engine.drift import class_name
 from policies.reviews.charts import line_chart, series_of
 from policies.reviews.models import Review
 from portfolios.selectors import firm_class_names
@@ -51,7 +52,7 @@ def _named_rows(rows: Any, names: dict[str, str]) -> list[dict[str, Any]]:
     for row in rows:
         if isinstance(row, dict):
             code = str(row.get("asset_class") or row.get("code") or "")
-            named.append({**row, "asset_class": code, "name": names.get(code, code)})
+            named.append({**row, "asset_class": code, "name": names.get(code) or class_name(code)})
     return named
 
 

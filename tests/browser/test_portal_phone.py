@@ -93,6 +93,7 @@ def measure(page: Page, url: str, name: str, width: str) -> None:
 def client_pages(world: World, ids: dict[str, Any]) -> dict[str, str]:
     return {
         "overview": "/portal/",
+        "plan": "/portal/plan/",
         "waiting": "/portal/waiting/",
         "documents": "/portal/documents/",
         "emails": "/portal/notifications/",
@@ -149,6 +150,50 @@ def test_the_portal_reads_plainly_on_a_phone(live_server: Any, sized_page: Any) 
     expect(description).to_contain_text("$64,600.00 in all:")
     # Holdings become one card per row: the table's header row is not shown.
     expect(page.locator(".table-stack thead").first).to_have_css("position", "absolute")
+
+
+def test_one_navigation_on_a_phone_both_on_a_desktop(live_server: Any, sized_page: Any) -> None:
+    build_portal_world()
+    for width, sidebar_shown in (("390", False), ("1440", True)):
+        page = sized_page(width)
+        sign_in_as(page, "client@acme.test")
+        page.goto("/portal/plan/")
+        main_nav = page.get_by_role("navigation", name="Main")
+        if sidebar_shown:
+            expect(main_nav).to_be_visible()
+        else:
+            expect(main_nav).to_be_hidden()
+        expect(page.get_by_role("navigation", name="Your portal")).to_be_visible()
+        expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+def test_the_plan_reads_plainly_on_a_phone(live_server: Any, sized_page: Any) -> None:
+    build_portal_world()
+    page = sized_page("390")
+    sign_in_as(page, "client@acme.test")
+    page.get_by_role("navigation", name="Your portal").get_by_role("link", name="Your plan").click()
+    expect(page.get_by_role("heading", name="Your plan", level=1)).to_be_visible()
+    main = page.get_by_role("main")
+    mix = page.get_by_role("region", name="Your target mix")
+    expect(mix.locator("li")).to_have_text(
+        [
+            re.compile(r"US equity\s+70%"),
+            re.compile(r"US bonds\s+15%"),
+            re.compile(r"International equity\s+10%"),
+            re.compile(r"Cash\s+5%"),
+        ]
+    )
+    expect(main).not_to_contain_text("band")
+    expect(main).not_to_contain_text("us_equity")
+    button = page.get_by_role("button", name="I have read my plan: acknowledge")
+    box = button.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= PHONE["width"]
+    button.click()
+    expect(page.get_by_text("You acknowledged this plan on")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/portal/plan/$"))
+    page.screenshot(path=SCREENSHOTS_DIR / "portal-390-plan-acknowledged.png", full_page=True)
+    assert overflow(page)[0] <= PHONE["width"]
 
 
 def test_a_client_acknowledges_the_ips_from_the_phone(live_server: Any, sized_page: Any) -> None:

@@ -92,7 +92,7 @@ def test_post_as_draft_leaves_the_active_version(world: World, api_as: Any) -> N
                     {"asset_class": "us_equity", "weight": "0.5"},
                 ]
             },
-            {"targets": [{}, {"asset_class": ["Us Equity has more than one target."]}]},
+            {"targets": [{}, {"asset_class": ["US equity has more than one target."]}]},
         ),
         ({"abs_band": "-0.05"}, {"abs_band": ["Must be between 0 and 1 (a fraction, e.g. 0.05)."]}),
         ({"rel_band": "-0.25"}, {"rel_band": ["Must be between 0 and 1 (a fraction, e.g. 0.05)."]}),

@@ -36,7 +36,7 @@ def test_document_html_has_targets_bands_method_risk_rationale_and_acknowledgeme
     assert "<svg" in html
     assert "<path" in html
     assert "40.00%" in html
-    assert "Us Equity" in html
+    assert "US equity" in html
     assert "35.00% \u2013 45.00%" in html  # its band: 40% ± min(5, 25% x 40 = 10) points
     assert "Threshold" in html
     assert "53/100 (moderate)" in html

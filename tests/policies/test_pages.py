@@ -122,13 +122,13 @@ def test_client_acknowledges_from_the_page(world: World, client_as: Any) -> None
     active = make_policy(world)
     client = client_as("client")
     page = client.get(f"/households/{world.household.pk}/policy/").content.decode()
-    assert "I acknowledge this Investment Policy Statement" in page
+    assert "I have read my plan: acknowledge" in page  # the client's plain plan page
     response = client.post(f"/policies/{active.pk}/acknowledge/")
     assert response.status_code == 302
     ack = PolicyAcknowledgement.objects.get()
     assert (ack.policy_id, ack.user_id) == (active.pk, world.user("client").pk)
     after = client.get(f"/households/{world.household.pk}/policy/").content.decode()
-    assert "You acknowledged this IPS" in after
+    assert "You acknowledged this plan on" in after
 
 
 def test_history_and_diff(world: World, client_as: Any) -> None:

@@ -128,3 +128,19 @@ def test_firms_get_their_own_copies() -> None:
 
     assert AssetClass.objects.count() == 20
     assert AssetClass.objects.filter(firm=second, code="cash").exists()
+
+
+def test_the_default_classes_a_firm_and_the_demo_start_with_are_named_properly() -> None:
+    names = {spec.code: spec.name for spec in DEFAULT_ASSET_CLASSES}
+    assert names["us_equity"] == "US equity"
+    assert names["intl_equity"] == "International equity"
+    assert names["us_bonds"] == "US bonds"
+    assert names["cash"] == "Cash"
+    assert all(spec.name[0].isupper() and "_" not in spec.name for spec in DEFAULT_ASSET_CLASSES)
+
+
+@pytest.mark.django_db
+def test_a_factory_class_is_named_as_the_app_names_it() -> None:
+    assert AssetClassFactory(code="us_equity").name == "US equity"
+    assert AssetClassFactory(code="intl_equity").name == "International equity"
+    assert AssetClassFactory(code="crypto").name == "Crypto"

@@ -32,7 +32,9 @@ def test_dashboard_shows_value_allocation_and_flags(world: World, client_as: Any
     assert 'title="$3,500.00">$3.5K<' in html
     assert "$68,100.00</span> under advice" in html
     assert '<svg class="minibar"' in html
-    assert "Smith Family: Us Equity 38.7%, Intl Equity 18.6%, Us Bonds 33.4%, Cash 9.3%" in html
+    assert (
+        "Smith Family: US equity 38.7%, International equity 18.6%, US bonds 33.4%, Cash 9.3%"
+    ) in html
     # Jones keeps 1,000 of 3,500 in cash with no reserve: 28.6% idle.
     assert "Idle cash 28.6%" in html
 
@@ -168,8 +170,8 @@ def test_household_page_shows_the_summary(world: World, client_as: Any) -> None:
     # Described for screen readers: the total, then each class, largest first.
     assert '<title id="donut-household-allocation-title">Household allocation</title>' in html
     assert (
-        '<desc id="donut-household-allocation-desc">$64,600.00 in all: Us Equity 38.7% '
-        "($25,000.00), Us Bonds 33.4% ($21,600.00), Intl Equity 18.6% ($12,000.00), "
+        '<desc id="donut-household-allocation-desc">$64,600.00 in all: US equity 38.7% '
+        "($25,000.00), US bonds 33.4% ($21,600.00), International equity 18.6% ($12,000.00), "
         "Cash 9.3% ($6,000.00).</desc>"
     ) in html
     assert '<caption class="visually-hidden">Household allocation by asset class</caption>' in html

@@ -189,6 +189,7 @@ DECLARED: dict[str, Declared] = {
     "review_report": Declared(VIEWERS, G, "review"),
     # The client portal (issue 14)
     "portal_reviews": Declared(SIGNED_IN),
+    "portal_plan": Declared(SIGNED_IN),  # a client's own plan; staff are sent to the dashboard
     "portal_documents": Declared(SIGNED_IN),
     "portal_waiting": Declared(SIGNED_IN),
     "portal_notifications": Declared(SIGNED_IN),

@@ -266,7 +266,7 @@ def test_an_infeasible_menu_is_answered_with_the_reason(world: World, api_as: An
     rooms = {b["asset_class"]: b for b in body["binding"] if b["kind"] == "class_room"}
     # International equity's target is 20% of 64,600 = 12,920 and no account offers it.
     assert rooms["intl_equity"]["amount"] == "12920.00"
-    assert "Intl Equity need $12,920.00" in rooms["intl_equity"]["message"]
+    assert "International equity need $12,920.00" in rooms["intl_equity"]["message"]
     assert body["summary"].startswith("No placement fits")
     assert not SavedLocationPlan.objects.exists()
 
