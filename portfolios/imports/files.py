@@ -43,6 +43,7 @@ SERIAL_DAY = re.compile(r"^\d{1,7}(\.0+)?$")
 EXCEL_EPOCH = date(1899, 12, 30)  # serial 1 is 1900-01-01 (Excel's phantom 1900-02-29 included)
 TOTAL_ROW = re.compile(r"^(grand\s+)?totals?\b", re.IGNORECASE)
 XLSX_MAGIC = b"PK\x03\x04"
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 EXCEL_DATES = "excel"
 PROGRESS_EVERY = 2000
 # Told the row reached after each chunk of rows read (a queued import sets it).
@@ -245,7 +246,10 @@ def _decoded(data: bytes, encoding: str = "utf-8") -> str:
 
 def _csv_rows(text: str, delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """Records numbered from 1; a quoted cell spanning lines is still one spreadsheet row."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
+    # Lines cut lazily (as a text file with newline="" would: \n, \r or \r\n kept), not
+    # through io.StringIO, which copies the whole text at four bytes a character.
+    lines = (m.group() for m in LINE.finditer(text))
+    reader = csv.reader(lines, strict=True, delimiter=delimiter)
     number = 0
     try:
         for number, cells in enumerate(reader, start=1):
