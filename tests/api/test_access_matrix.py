@@ -137,7 +137,10 @@ ENDPOINTS = (
     Endpoint(
         "people",
         Person,
-        row=lambda w: Person.objects.get(household=w.household, first_name="Ann"),
+        # Bea owns no account (deleting Ann, who does, is refused: test_ownership.py).
+        row=lambda w: Person.objects.get_or_create(
+            household=w.household, first_name="Bea", last_name="Smith"
+        )[0],
         post_body=lambda w: {
             "household": w.household.pk,
             "first_name": "Bob",
@@ -155,6 +158,7 @@ ENDPOINTS = (
             "household": w.household.pk,
             "name": "Roth",
             "account_type": "roth_ira",
+            "owner": Person.objects.get(household=w.household, first_name="Ann").pk,
         },
         patch_body={"custodian": "Fidelity"},
         household_of=lambda a: a.household_id,
