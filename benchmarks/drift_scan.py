@@ -259,20 +259,37 @@ def _households(firms: Sequence[dict[str, Any]], count: int) -> list[int]:
     return _ids(Household)
 
 
+def _owners(household_ids: Sequence[int]) -> dict[int, int]:
+    """One person per household: every account but a taxable one has an owner."""
+    from portfolios.models import Person
+
+    _copy(
+        Person,
+        (
+            {"household_id": h, "first_name": "Pat", "last_name": f"Owner {h}"}
+            for h in household_ids
+        ),
+    )
+    return dict(Person.objects.order_by().values_list("household_id", "pk"))
+
+
 def _accounts(household_ids: Sequence[int], per: int, rng: random.Random) -> list[int]:
     from django.utils import timezone
 
     from portfolios.models import Account
 
     now = timezone.now()
+    owners = _owners(household_ids)
 
     def rows() -> Iterator[dict[str, Any]]:
         for household_id in household_ids:
             for k in range(per):
                 cash = Decimal(rng.randint(0, 2_000_000)) / 100
+                kind = ACCOUNT_TYPES[k % len(ACCOUNT_TYPES)]
+                owner = None if kind == "taxable" else owners[household_id]
                 yield {
-                    "household_id": household_id, "owner_id": None, "name": f"Account {k + 1}",
-                    "account_type": ACCOUNT_TYPES[k % len(ACCOUNT_TYPES)],
+                    "household_id": household_id, "owner_id": owner, "name": f"Account {k + 1}",
+                    "account_type": kind,
                     "cash": cash, "cash_reserve": Decimal(500) if k == 0 else Decimal(0),
                     "created_at": now,
                 }  # fmt: skip

@@ -81,7 +81,7 @@ def _populate() -> tuple[Any, Any]:
     from benchmarks.rebalance_bench import LARGE, random_household
     from policies.services import PolicyDraft, TargetDraft, policy_create
     from portfolios.defaults import create_default_asset_classes
-    from portfolios.models import Account, Household, Lot, Security, Transaction
+    from portfolios.models import Account, Household, Lot, Person, Security, Transaction
 
     accounts, securities, lots = LARGE
     snapshot, policy = random_household(SEED, accounts=accounts, securities=securities, lots=lots)
@@ -111,10 +111,12 @@ def _populate() -> tuple[Any, Any]:
         realized_lt_ytd=tax.realized_lt_ytd,
         carryforward_lt=tax.carryforward_lt,
     )
+    owner = Person.objects.create(household=household, first_name="Pat", last_name="Benchmark")
     account_rows = {}
     for info in snapshot.accounts:
         row = Account.objects.create(
             household=household,
+            owner=None if info.account_type == "taxable" else owner,
             name=info.name,
             account_type=info.account_type,
             cash=info.cash,

@@ -176,7 +176,11 @@ def household_panels(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
 def household_drift_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Drift of every class against the active IPS, as bars and a table."""
     household = household_for(request.user, pk)
-    context = {"household": household, "policy": active_policy_get(household=household)}
+    context = {
+        "household": household,
+        "policy": active_policy_get(household=household),
+        "can_propose": has_capability(request.user, Capability.EDIT_POLICY),
+    }
     context.update(_drift_context(household))
     return render(request, "policies/drift.html", context)
 

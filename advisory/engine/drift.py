@@ -45,6 +45,7 @@ from datetime import date
 from decimal import Decimal
 
 from advisory.engine.money import CENT, ONE, ZERO
+from advisory.engine.prose import long_date, points
 from advisory.engine.types import (
     CASH_CLASS,
     AccountInfo,
@@ -319,8 +320,13 @@ def _drift_rows(
 
 
 def _points(fraction: Decimal) -> str:
-    points = (fraction * POINTS).quantize(ONE_DECIMAL)
-    return f"{points} points" if points else "less than 0.1 points"
+    if not (fraction * POINTS).quantize(ONE_DECIMAL):
+        return "less than 0.1 pp"
+    return points(fraction, signed=False)
+
+
+def classes_out_of_band(count: int) -> str:
+    return f"{count} class{'es' if count != 1 else ''} out of band"
 
 
 def _describe_out_of_band(rows: list[DriftRow]) -> str:
@@ -350,19 +356,22 @@ def _decide(
         if out_of_band:
             return True, _sentence(_describe_out_of_band(out_of_band))
         return False, "within bands"
+    due, following = long_date(due_since), long_date(next_review)
     if method == "calendar":
         if due_since:
-            return True, f"calendar rebalance due {due_since}"
-        return False, f"calendar rebalance not due; next review {next_review}"
+            return True, f"calendar rebalance due {due}"
+        return False, f"calendar rebalance not due; next review {following}"
     if due_since and out_of_band:
         detail = _describe_out_of_band(out_of_band)
-        return True, f"hybrid: review due {due_since} and {detail}"
+        return True, f"hybrid: review due {due} and {detail}"
     if due_since:
-        return False, f"hybrid: review due {due_since}; all classes within bands"
+        return False, f"hybrid: review due {due}; all classes within bands"
     if out_of_band:
-        names = ", ".join(class_label(row.asset_class) for row in out_of_band)
-        return False, f"hybrid: {names} out of band but no review due; next review {next_review}"
-    return False, f"hybrid: within bands; next review {next_review}"
+        return False, (
+            f"{classes_out_of_band(len(out_of_band))}; the hybrid rule acts at the review on "
+            f"{following} ({_describe_out_of_band(out_of_band)})"
+        )
+    return False, f"hybrid: within bands; next review {following}"
 
 
 def measure_drift_from_values(

@@ -35,6 +35,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from advisory.engine.money import CENT, ZERO
+from advisory.engine.prose import long_date
 from advisory.engine.types import HouseholdSnapshot, LotInfo, TaxTreatment
 
 WASH_SALE_WINDOW_DAYS = 30
@@ -187,19 +188,20 @@ def is_loss_lot(snapshot: HouseholdSnapshot, lot: LotInfo) -> bool:
 
 
 def group_label(snapshot: HouseholdSnapshot, group: str) -> str:
-    """A substitute group as an advisor reads it: its symbols, then its code.
+    """A substitute group as an advisor reads it: its symbols, never the internal code.
 
-    ``"VTI, ITOT (crsp_us_total)"``; more than three symbols are counted, not listed.
+    ``"ITOT/VTI"``; more than three symbols are counted, not listed; a group the
+    household has no security of reads as words (``us_aggregate`` -> ``us aggregate``).
     """
     symbols = sorted(
         {s.symbol for s in snapshot.securities.values() if s.substitute_group == group}
     )
     if not symbols:
-        return group
-    shown = ", ".join(symbols[:3])
+        return group.replace("_", " ")
+    shown = "/".join(symbols[:3])
     if len(symbols) > 3:
         shown += f" and {len(symbols) - 3} more"
-    return f"{shown} ({group})"
+    return shown
 
 
 def find_wash_sale_blocks(snapshot: HouseholdSnapshot) -> tuple[WashSaleBlock, ...]:
@@ -218,7 +220,8 @@ def find_wash_sale_blocks(snapshot: HouseholdSnapshot) -> tuple[WashSaleBlock, .
     for group, lots in sorted(blocked.items()):
         bought_on = max(on for _, on in lots)
         reason = (
-            f"{group_label(snapshot, group)} was bought on {bought_on} (within 30 days): "
+            f"{group_label(snapshot, group)} was bought on {long_date(bought_on)} "
+            "(within 30 days): "
             f"selling its lots at a loss now would be a wash sale"
         )
         blocks.append(
@@ -235,7 +238,8 @@ def find_wash_sale_blocks(snapshot: HouseholdSnapshot) -> tuple[WashSaleBlock, .
             sorted(s.id for s in snapshot.securities.values() if s.substitute_group == group)
         )
         reason = (
-            f"{group_label(snapshot, group)} was sold at a loss on {sold_on} (within 30 days): "
+            f"{group_label(snapshot, group)} was sold at a loss on {long_date(sold_on)} "
+            "(within 30 days): "
             "buying it in any "
             f"account, IRAs included, would disallow that loss"
         )

@@ -7,11 +7,15 @@ Plain functions (no Django), used by the template filters of
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from advisory.engine.money import CENT
+
+# Re-exported: one spelling of dates and percentage points for templates and the engine's notes.
+from advisory.engine.prose import band_points as band_points
+from advisory.engine.prose import long_date as long_date
+from advisory.engine.prose import points as points
 
 EM_DASH = "—"
 
@@ -151,36 +155,3 @@ def plain_number(value: Decimal) -> str:
     """
     text = f"{value:f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def long_date(day: date | None) -> str:
-    """A date as a sentence reads it: ``30 December 2026`` (never ISO in prose)."""
-    if day is None:
-        return EM_DASH
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def points(value: Any, places: int = 1, *, signed: bool = True) -> str:
-    """A fraction as percentage points: ``0.059`` -> ``+5.9 pp`` (drift, bands)."""
-    fraction = _decimal(value)
-    if fraction is None:
-        return EM_DASH
-    shown = _percent_points(fraction, int(places))
-    sign = "+" if signed and shown > 0 else ""
-    return f"{sign}{shown:,.{int(places)}f} pp"

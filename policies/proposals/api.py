@@ -53,6 +53,7 @@ from policies.proposals.runs import rebalance_run_start, run_approve, run_summar
 from policies.proposals.selectors import (
     implementation_plan_get,
     implementation_plan_list,
+    mark_stale,
     proposal_get,
     proposal_list,
     proposal_orders_get,
@@ -92,10 +93,19 @@ def _proposal_response(
     request: AuthenticatedRequest, pk: int, code: int = status.HTTP_200_OK
 ) -> Response:
     proposal = proposal_get(user=request.user, pk=pk)
+    mark_stale([proposal])
     return Response(ProposalSerializer(proposal).data, status=code)
 
 
-class HouseholdProposalsView(generics.ListAPIView):
+class StaleMarked(generics.ListAPIView):
+    """A (paginated) list of proposals, each page's rows marked stale or not in one pass."""
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else mark_stale(list(page))
+
+
+class HouseholdProposalsView(StaleMarked):
     """The household's proposals (GET, newest first); POST requests a new one."""
 
     request: AuthenticatedRequest
@@ -136,7 +146,7 @@ class HouseholdProposalsView(generics.ListAPIView):
         return with_idempotency(request, create)
 
 
-class ProposalListView(generics.ListAPIView):
+class ProposalListView(StaleMarked):
     """Proposals of every household the caller may see, newest first."""
 
     request: AuthenticatedRequest

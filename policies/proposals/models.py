@@ -212,6 +212,9 @@ class Proposal(models.Model):
     def __str__(self) -> str:
         return f"Proposal {self.pk} ({self.kind}, {self.status}) of household {self.household_id}"
 
+    # Not stored: ``selectors.mark_stale`` sets it for the lists, pages and API that show it.
+    is_stale: bool = False
+
     @property
     def is_pending(self) -> bool:
         return self.status == ProposalStatus.PENDING

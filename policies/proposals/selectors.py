@@ -160,6 +160,14 @@ def stale_proposal_ids(proposals: Iterable[Proposal]) -> set[int]:
     }
 
 
+def mark_stale[P: Iterable[Proposal]](proposals: P) -> P:
+    """Set ``is_stale`` on each proposal (``stale_proposal_ids``, 5 queries for them all)."""
+    stale = stale_proposal_ids(proposals)
+    for proposal in proposals:
+        proposal.is_stale = proposal.pk in stale
+    return proposals
+
+
 # --- proposals ---------------------------------------------------------------------------------
 
 

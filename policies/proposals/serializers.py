@@ -324,6 +324,11 @@ class ProposalSerializer(serializers.Serializer):
     notes = serializers.JSONField()
     cash_after = serializers.JSONField(help_text="Account id -> cash after the trades.")
     error = serializers.CharField()
+    stale = serializers.BooleanField(
+        source="is_stale",
+        help_text="A draft or approved proposal whose household's book or IPS changed since it "
+        "was computed: it can no longer be approved or executed; re-run it.",
+    )
     options = serializers.JSONField(help_text="The request it was computed from.")
     approved_by = serializers.IntegerField(source="approved_by_id", allow_null=True)
     approved_at = serializers.DateTimeField(allow_null=True)

@@ -39,6 +39,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/approve/", views.proposal_approve_page, name="proposal_approve"),
+    path("proposals/<int:pk>/rerun/", views.proposal_rerun_page, name="proposal_rerun"),
     path("proposals/<int:pk>/reject/", views.proposal_reject_page, name="proposal_reject"),
     path("proposals/<int:pk>/execute/", views.proposal_execute_page, name="proposal_execute"),
     path("proposals/<int:pk>/orders.csv", views.proposal_orders, name="proposal_orders"),

@@ -22,7 +22,7 @@ that message, and nothing changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -63,6 +63,7 @@ from policies.proposals.selectors import (
     household_proposal_rows,
     implementation_plan_get,
     implementation_plan_list,
+    mark_stale,
     proposal_get,
     proposal_orders_get,
     proposals_awaiting_approval,
@@ -179,6 +180,7 @@ def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     can_act = has_capability(request.user, Capability.EDIT_POLICY)
     context = proposal_figures(proposal, firm_class_names(proposal.household.firm_id))
     stale = _staleness(proposal) if can_act else ""
+    proposal.is_stale = bool(stale)
     context.update(
         can_act=can_act,
         stale=stale,
@@ -233,6 +235,24 @@ def proposal_execute_page(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     return _act(request, pk, "execute")
 
 
+@login_required
+@require_POST
+def proposal_rerun_page(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """'Re-run': a new proposal for today with the options of this one (a stale one, mostly)."""
+    proposal = proposal_get(user=request.user, pk=pk, write=Capability.EDIT_POLICY)
+    if proposal.kind == ProposalKind.TRANCHE:
+        messages.error(request, "A tranche is re-planned from its implementation plan.")
+        return redirect("proposal_detail", pk=proposal.pk)
+    again = replace(ProposalRequest.from_json(proposal.options), as_of=None)
+    try:
+        fresh = proposal_create(household=proposal.household, user=request.user, request=again)
+    except DomainError as refused:
+        messages.error(request, refused.message)
+        return redirect("proposal_detail", pk=proposal.pk)
+    messages.success(request, f"Re-run of proposal {proposal.pk} with the same options.")
+    return redirect("proposal_detail", pk=fresh.pk)
+
+
 def _file_name(proposal: Proposal, extension: str) -> str:
     return f"proposal-{proposal.pk}-{slugify(proposal.household.name)}-{proposal.as_of}.{extension}"
 
@@ -277,10 +297,13 @@ def household_proposals(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
     """
     household = household_for(request.user, pk)
     panel = request.GET.get("fragment") == "panel"
-    proposals = household_proposal_rows(user=request.user, household=household)
+    proposals = list(household_proposal_rows(user=request.user, household=household))
+    proposals = proposals[:RECENT_ON_PANEL] if panel else proposals
+    if not _is_client(request):
+        mark_stale(proposals)
     context: dict[str, Any] = {
         "household": household,
-        "proposals": proposals[:RECENT_ON_PANEL] if panel else proposals,
+        "proposals": proposals,
         "can_propose": has_capability(request.user, Capability.EDIT_POLICY),
         "is_client": _is_client(request),
         "has_policy": active_policy_get(household=household) is not None,
@@ -298,7 +321,7 @@ def proposal_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if _is_client(request) or role_of(request.user) is None:
         raise PermissionDenied("The approval queue is for the firm's staff.")
     context = {
-        "proposals": proposals_awaiting_approval(user=request.user),
+        "proposals": mark_stale(list(proposals_awaiting_approval(user=request.user))),
         "can_act": has_capability(request.user, Capability.EDIT_POLICY),
     }
     return render(request, "policies/proposals/queue.html", context)

@@ -51,6 +51,9 @@ register.filter("price", fmt.price)
 register.filter("share_of", fmt.share_of)
 register.filter("gain_class", fmt.gain_class)
 register.filter("treatment_label", fmt.treatment_label)
+register.filter("points", fmt.points)
+register.filter("band_points", fmt.band_points)
+register.filter("long_date", fmt.long_date)
 register.filter("class_color", class_color)
 
 

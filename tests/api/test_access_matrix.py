@@ -163,6 +163,7 @@ ENDPOINTS = (
             "household": w.household.pk,
             "name": "Roth",
             "account_type": "roth_ira",
+            "owner": Person.objects.get(household=w.household, first_name="Ann").pk,
         },
         patch_body={"custodian": "Fidelity"},
         household_of=lambda a: a.household_id,

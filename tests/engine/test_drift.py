@@ -137,9 +137,9 @@ def test_threshold_reason_lists_classes_furthest_out_first() -> None:
     report = measure_drift_from_values(values, policy, AS_OF)
     assert report.needs_rebalance
     assert report.reason == (
-        "US equity is 6.2 points above its band; "
-        "international equity is 2.5 points below its band; "
-        "US bonds is 1.2 points below its band"
+        "US equity is 6.2 pp above its band; "
+        "international equity is 2.5 pp below its band; "
+        "US bonds is 1.2 pp below its band"
     )
     assert [r.asset_class for r in report.out_of_band] == ["us_equity", "us_bonds", "intl_equity"]
 
@@ -152,7 +152,7 @@ def test_holding_an_untargeted_class_is_out_of_band_under_the_relative_rule() ->
     row = report.row("commodities")
     assert (row.target, row.current, row.band, row.in_band) == (D(0), D("0.001"), D(0), False)
     assert report.needs_rebalance
-    assert report.reason == "Commodities is 0.1 points above its band"
+    assert report.reason == "Commodities is 0.1 pp above its band"
     # with only the absolute rule the same holding is within 5 points
     absolute_only = PolicyTargets(targets={"us_equity": D("1")}, rel_band=None)
     assert not measure_drift_from_values(values, absolute_only, AS_OF).needs_rebalance
@@ -161,7 +161,7 @@ def test_holding_an_untargeted_class_is_out_of_band_under_the_relative_rule() ->
 def test_a_tiny_breach_is_not_reported_as_zero_points() -> None:
     policy = PolicyTargets(targets={"us_equity": D("1")})
     report = measure_drift_from_values({"us_equity": D("99999"), "gold": D("1")}, policy, AS_OF)
-    assert report.reason == "Gold is less than 0.1 points above its band"
+    assert report.reason == "Gold is less than 0.1 pp above its band"
 
 
 def test_a_household_with_no_assets_needs_no_rebalance() -> None:
@@ -210,7 +210,7 @@ def test_hybrid_due_and_in_band_does_not_rebalance() -> None:
     assert report.calendar_due
     assert report.due_since == date(2026, 4, 1)
     assert not report.needs_rebalance
-    assert report.reason == "hybrid: review due 2026-04-01; all classes within bands"
+    assert report.reason == "hybrid: review due 1 April 2026; all classes within bands"
     assert report.next_review_date == date(2026, 7, 1)
 
 
@@ -218,7 +218,7 @@ def test_hybrid_due_and_out_of_band_rebalances() -> None:
     report = measure_drift_from_values(OUT_OF_BAND, _policy("hybrid"), date(2026, 4, 2))
     assert report.needs_rebalance
     assert report.reason == (
-        "hybrid: review due 2026-04-01 and international equity is 0.5 points below its band"
+        "hybrid: review due 1 April 2026 and international equity is 0.5 pp below its band"
     )
 
 
@@ -227,23 +227,24 @@ def test_hybrid_out_of_band_but_not_due_waits_for_the_review() -> None:
     assert not report.calendar_due
     assert not report.needs_rebalance
     assert report.reason == (
-        "hybrid: international equity out of band but no review due; next review 2026-04-01"
+        "1 class out of band; the hybrid rule acts at the review on 1 April 2026 "
+        "(international equity is 0.5 pp below its band)"
     )
 
 
 def test_hybrid_not_due_and_in_band() -> None:
     report = measure_drift_from_values(IN_BAND, _policy("hybrid"), date(2026, 3, 31))
     assert not report.needs_rebalance
-    assert report.reason == "hybrid: within bands; next review 2026-04-01"
+    assert report.reason == "hybrid: within bands; next review 1 April 2026"
 
 
 def test_calendar_rebalances_when_due_even_in_band_and_not_before() -> None:
     due = measure_drift_from_values(IN_BAND, _policy("calendar"), date(2026, 4, 1))
     assert due.needs_rebalance
-    assert due.reason == "calendar rebalance due 2026-04-01"
+    assert due.reason == "calendar rebalance due 1 April 2026"
     early = measure_drift_from_values(OUT_OF_BAND, _policy("calendar"), date(2026, 3, 31))
     assert not early.needs_rebalance
-    assert early.reason == "calendar rebalance not due; next review 2026-04-01"
+    assert early.reason == "calendar rebalance not due; next review 1 April 2026"
 
 
 def test_threshold_ignores_the_calendar() -> None:
@@ -316,9 +317,9 @@ def test_hybrid_reason_keeps_the_case_of_class_labels() -> None:
     # when
     report = measure_drift_from_values(values, policy, date(2026, 4, 2))
     # then: "US bonds", never "uS bonds"
-    assert report.reason.startswith("hybrid: review due 2026-04-01 and ")
-    assert "US bonds is 5.0 points below its band" in report.reason
-    assert "US equity is 5.0 points above its band" in report.reason
+    assert report.reason.startswith("hybrid: review due 1 April 2026 and ")
+    assert "US bonds is 5.0 pp below its band" in report.reason
+    assert "US equity is 5.0 pp above its band" in report.reason
     assert "uS" not in report.reason
 
 

@@ -233,7 +233,7 @@ def test_harvesting_inside_a_rebalance_never_buys_the_sold_group() -> None:
         (2, "buy", "VTI", D("100")),
     ]
     assert plan.estimated_tax == D("-1000.00")
-    assert any("do not buy it" in note and "2025-07-31" in note for note in plan.notes)
+    assert any("do not buy it" in note and "31 July 2025" in note for note in plan.notes)
     check_invariants(snapshot, plan)
 
 

@@ -15,6 +15,7 @@ from advisory.engine.lots import (
     tax_before_and_after,
 )
 from advisory.engine.rebalance import harvest_losses, plan_rebalance
+from advisory.engine.rebalance.types import RebalanceOptions
 from advisory.engine.types import TaxProfile
 from tests.engine.households import (
     BND,
@@ -107,3 +108,18 @@ def test_a_harvest_with_no_gains_shows_its_value_this_year_and_the_carry_forward
     assert plan.losses_realized == D("9651.00")
     assert plan.tax_value == D("1050.00")  # 3,000 x 35%, not $0.00
     assert any("$6,651.00 carries forward" in note for note in plan.notes)
+
+
+def test_without_the_offset_option_the_offset_only_harvest_is_not_made() -> None:
+    # The household above: the $1,000 VOO loss is worth 1,000 x 37% only through the offset.
+    snapshot = household(
+        [taxable(1)],
+        [lot(1, 1, EQ, "50", "6000.00"), lot(2, 1, BND, "100", "5000.00")],
+        tax=TaxProfile(t_ord=D("0.37"), t_ltcg=D("0.20")),
+    )
+    with_offset = plan_rebalance(snapshot, FIFTY_FIFTY)
+    without = plan_rebalance(snapshot, FIFTY_FIFTY, options=RebalanceOptions(ordinary_offset=False))
+    assert reliefs(with_offset) == {1: D("50")}
+    # at the targets already, a plan blind to the offset has nothing to gain by trading
+    assert without.trades == ()
+    assert without.estimated_tax == D("0.00")

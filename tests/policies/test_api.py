@@ -189,7 +189,7 @@ def test_drift_endpoint_hand_checked(world: World, api_as: Any) -> None:
     assert rows["cash"]["in_band"] is False
     assert body["needs_rebalance"] is True
     # 0.042879 - 0.0125 = 0.030379: 3.0 points above the band
-    assert body["reason"] == "Cash is 3.0 points above its band"
+    assert body["reason"] == "Cash is 3.0 pp above its band"
 
 
 def test_ips_cash_reserve_comes_out_of_free_cash(world: World, api_as: Any) -> None:

@@ -46,7 +46,7 @@ def test_scan_stores_what_the_engine_measures(world: World) -> None:
     )
     assert stored.policy_id == policy.pk
     assert stored.needs_rebalance is report.needs_rebalance is True
-    assert stored.reason == report.reason == "Cash is 3.0 points above its band"
+    assert stored.reason == report.reason == "Cash is 3.0 pp above its band"
     assert stored.out_of_band_classes == ["cash"]
     assert stored.total_value == Decimal("64600.00")
     # the largest drift is cash: 6,000 / 64,600 - 0.05 = 0.042879
@@ -138,7 +138,7 @@ def test_flags_name_what_needs_attention(world: World) -> None:
     flags = household_flags([world.household.pk, world.other_household.pk])
     assert labels(flags[world.household.pk]) == ["Out of band: cash", "IPS not acknowledged"]
     assert flags[world.household.pk][0].level == "alert"
-    assert flags[world.household.pk][0].detail == "Cash is 3.0 points above its band"
+    assert flags[world.household.pk][0].detail == "Cash is 3.0 pp above its band"
     assert labels(flags[world.other_household.pk]) == ["No active IPS"]
     policy_acknowledge(policy=policy, user=world.user("client"))
     assert labels(household_flags([world.household.pk])[world.household.pk]) == [
@@ -165,7 +165,7 @@ def test_calendar_rebalance_due_is_an_alert(world: World) -> None:
     assert (flags[0].level, flags[0].label, flags[0].detail) == (
         "alert",
         "Rebalance due",
-        "calendar rebalance due 2026-10-15",
+        "calendar rebalance due 15 October 2026",
     )
     stored = DriftSnapshot.objects.get(household=world.household)
     assert stored.next_review_date == date(2027, 1, 15)
@@ -183,7 +183,7 @@ def test_hybrid_review_due_with_every_class_in_band_is_a_warning(world: World) -
     drift_scan(as_of=AS_OF)
     flags = household_flags([world.household.pk])[world.household.pk]
     assert (flags[0].level, flags[0].label) == ("warn", "Review due")
-    assert flags[0].detail == "hybrid: review due 2026-07-01; all classes within bands"
+    assert flags[0].detail == "hybrid: review due 1 July 2026; all classes within bands"
 
 
 def test_hybrid_out_of_band_before_the_review_is_information(world: World) -> None:

@@ -97,7 +97,7 @@ def test_live_validation_shows_the_sum_and_the_bands(world: World, client_as: An
     assert "0.5 points left to allocate" in text
     assert "Weights must sum to 100%; they sum to 99.5%." in text
     # 5/25 rule on a 4.5% target: min(5, 0.25 x 4.5 = 1.125) points
-    assert "1.13%" in text  # the band, shown with 2 places
+    assert "± 1.13 pp" in text  # the band, in percentage points with 2 places
     ok = client_as("owner").post(url, editor_post(), HTTP_HX_REQUEST="true").content.decode()
     assert "Exactly 100%." in ok
     assert "Ready to save." in ok
@@ -191,7 +191,7 @@ def test_drift_page_and_panels_draw_bars(world: World, client_as: Any) -> None:
     drift = client_as("client").get(f"/households/{world.household.pk}/drift/").content.decode()
     assert 'class="drift-bar"' in drift
     assert "out of band" in drift
-    assert "Cash is 3.0 points above its band" in drift
+    assert "Cash is 3.0 pp above its band" in drift
     panels = client_as("owner").get(f"/households/{world.household.pk}/panels/").content.decode()
     assert 'class="drift-bar"' in panels
     assert "Investment Policy Statement" in panels

@@ -156,6 +156,7 @@ DECLARED: dict[str, Declared] = {
     "proposal_queue": Declared(STAFF),
     "proposal_detail": Declared(VIEWERS, G, "proposal"),
     "proposal_approve": Declared(STAFF, P, "proposal"),
+    "proposal_rerun": Declared(STAFF, P, "proposal"),
     "proposal_reject": Declared(STAFF, P, "proposal"),
     "proposal_execute": Declared(STAFF, P, "proposal"),
     "proposal_orders": Declared(STAFF, G, "proposal"),

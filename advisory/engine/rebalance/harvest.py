@@ -31,6 +31,7 @@ from decimal import Decimal
 from advisory.engine.drift import class_label
 from advisory.engine.lots import floor_quantity, lot_gain
 from advisory.engine.money import ZERO
+from advisory.engine.prose import long_date
 from advisory.engine.rebalance.problem import buyable_candidates
 from advisory.engine.rebalance.result import Verdict, assemble_plan
 from advisory.engine.rebalance.types import HarvestOptions, RebalanceOptions, RebalancePlan
@@ -163,7 +164,8 @@ def _choose(snapshot: HouseholdSnapshot, options: HarvestOptions) -> Choice:
         }
     )
     notes += [
-        f"Harvested {g}: do not buy it in any account, IRAs included, before {until}"
+        f"Harvested {group_label(snapshot, g)}: do not buy it in any account, IRAs included, "
+        f"before {long_date(until)}"
         for g in sold_groups
     ]
     return sells, buys, notes, blocks

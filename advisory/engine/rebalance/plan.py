@@ -57,6 +57,7 @@ import numpy as np
 
 from advisory.engine.drift import class_label
 from advisory.engine.money import ZERO
+from advisory.engine.prose import long_date
 from advisory.engine.rebalance.explain import explain
 from advisory.engine.rebalance.model import Model, build_model
 from advisory.engine.rebalance.problem import (
@@ -237,7 +238,7 @@ def _plan_notes(model: Model, plan: RebalancePlan, outcome: Outcome) -> list[str
     until = problem.snapshot.as_of + timedelta(days=WASH_SALE_WINDOW_DAYS + 1)
     notes += [
         f"Sold {group_label(problem.snapshot, group)} at a loss: do not buy it in any account, "
-        f"IRAs included, before {until}"
+        f"IRAs included, before {long_date(until)}"
         for group in loss_groups
     ]
     held = [lot for lot in problem.lots if lot.held]

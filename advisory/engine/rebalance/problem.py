@@ -481,7 +481,9 @@ def prepare_problem(
         l0=float(l0),
         t_ord=float(snapshot.tax.t_ord),
         t_ltcg=float(snapshot.tax.t_ltcg),
-        offset_limit=float(ordinary_offset_limit(snapshot.tax.filing_status)),
+        offset_limit=float(ordinary_offset_limit(snapshot.tax.filing_status))
+        if options.ordinary_offset
+        else 0.0,
         budget=None if options.gain_budget is None else float(options.gain_budget),
     )
     problem.cash_floor, problem.notes = _floors(accounts, lots, cash_flows)

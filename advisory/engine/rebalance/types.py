@@ -49,6 +49,9 @@ class RebalanceOptions:
     ``hold_near_long_term_days``: short-term lots at a gain that turn
     long-term within this many days are not sold when the mode can be met
     without them.
+    ``ordinary_offset``: the optimiser counts the $3,000 ordinary-income offset of a
+    net capital loss ($1,500 married filing separately) in ``T``; False plans as if
+    there were none (the benchmark's counterfactual). The tax reported is ``T`` either way.
     """
 
     mode: RebalanceMode = RebalanceMode.TARGET
@@ -64,6 +67,7 @@ class RebalanceOptions:
     buy_security: Mapping[str, int] = field(default_factory=dict)
     substitutes: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     hold_near_long_term_days: int = 0
+    ordinary_offset: bool = True
 
 
 @dataclass(frozen=True)

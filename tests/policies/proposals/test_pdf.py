@@ -47,7 +47,7 @@ def test_the_html_has_the_summary_trades_lots_drift_and_notes(
     html = render_proposal_html(proposal, as_of=AS_OF)
     assert "Rebalance proposal for Smith Family" in html
     assert "Acme Advisors" in html
-    assert "As of November 26, 2026" in html
+    assert "As of 26 November 2026" in html
     assert "Estimated tax" in html
     assert "Long-term gain" in html
     assert "Joint brokerage" in html
@@ -56,7 +56,7 @@ def test_the_html_has_the_summary_trades_lots_drift_and_notes(
     assert "from shares bought Jan 10, 2025" in html  # the loss lot, relieved
     assert "Allocation before and after" in html
     assert html.count("<svg") == len(proposal.drift_after["rows"])
-    assert "Document produced November 26, 2026" in html
+    assert "Document produced 26 November 2026" in html
     for line in proposal.notes:
         assert line in html
 
