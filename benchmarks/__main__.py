@@ -23,6 +23,8 @@ BENCHMARKS = {
     "reviews": "benchmarks.review_bench",
     "rebalance_runs": "benchmarks.rebalance_runs",
     "positions_import": "benchmarks.import_bench",
+    "api_list": "benchmarks.api_list",
+    "load": "benchmarks.load_test",
 }
 OUTPUT = Path(__file__).resolve().parent / "results.json"
 
