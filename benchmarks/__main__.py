@@ -24,6 +24,8 @@ BENCHMARKS = {
     "rebalance_runs": "benchmarks.rebalance_runs",
     "positions_import": "benchmarks.import_bench",
     "positions_import_pg": "benchmarks.import_bench_pg",
+    "api_list": "benchmarks.api_list",
+    "load": "benchmarks.load_test",
 }
 OUTPUT = Path(__file__).resolve().parent / "results.json"
 

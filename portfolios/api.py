@@ -211,7 +211,14 @@ class HouseholdViewSet(BookViewSet):
     queryset = Household.objects.none()
 
     def get_queryset(self) -> QuerySet[Household]:
-        return selectors.household_list(user=self.request.user)
+        households = selectors.household_list(user=self.request.user)
+        if self.action == "list":  # the page's team ids come from one query instead
+            return households.prefetch_related(None)
+        return households
+
+    def paginate_queryset(self, queryset: Any) -> Any:
+        page = super().paginate_queryset(queryset)
+        return None if page is None else selectors.household_team_ids(list(page))
 
     def created_with(self) -> dict[str, Any]:
         return {"firm_id": firm_id_of(self.request.user)}

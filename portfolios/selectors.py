@@ -115,6 +115,17 @@ def household_list(*, user: User, search: str | None = None) -> QuerySet[Househo
     return households.prefetch_related("team_members")
 
 
+def household_team_ids(households: list[Household]) -> list[Household]:
+    """Attach ``team_member_ids`` (sorted user ids) to each household, in one query."""
+    ids: dict[int, list[int]] = {h.pk: [] for h in households}
+    through = Household.team_members.through.objects.filter(household_id__in=ids)
+    for household_id, user_id in through.order_by("user_id").values_list("household_id", "user_id"):
+        ids[household_id].append(user_id)
+    for household in households:
+        household.team_member_ids = ids[household.pk]  # type: ignore[attr-defined]
+    return households
+
+
 def person_list(*, user: User, household_id: int | None = None) -> QuerySet[Person]:
     people = Person.objects.filter(household__in=households_for(user))
     if household_id is not None:

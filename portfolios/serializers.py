@@ -100,6 +100,24 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class TeamMembersField(serializers.ManyRelatedField):
+    """Team member ids: read from ``team_member_ids`` when the list attached them.
+
+    A list page attaches every row's ids from one query (``household_team_ids``),
+    so no row builds a related manager (0.2 ms a row); a single household reads
+    its manager as usual.
+    """
+
+    def get_attribute(self, instance: Any) -> Any:
+        ids = getattr(instance, "team_member_ids", None)
+        return ids if ids is not None else super().get_attribute(instance)
+
+    def to_representation(self, iterable: Any) -> list[Any]:
+        if isinstance(iterable, list) and all(isinstance(i, int) for i in iterable):
+            return iterable
+        return super().to_representation(iterable)
+
+
 class ScopedSlugRelatedField(serializers.SlugRelatedField):
     """A related row named by a slug (an asset class ``code``), scoped like above."""
 
@@ -223,8 +241,10 @@ class HouseholdSerializer(VersionedSerializer, BookSerializer):
     primary_advisor = ScopedPrimaryKeyRelatedField(
         scope=_firm_advisors, allow_null=True, required=False, help_text="User id."
     )
-    team_members = ScopedPrimaryKeyRelatedField(
-        scope=_firm_advisors, many=True, required=False, help_text="User ids."
+    team_members = TeamMembersField(
+        child_relation=ScopedPrimaryKeyRelatedField(scope=_firm_advisors),
+        required=False,
+        help_text="User ids.",
     )
     total_value = serializers.DecimalField(
         max_digits=24,

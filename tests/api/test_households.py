@@ -163,3 +163,20 @@ def test_total_value_rounds_to_cents(world: World, api_as: Any) -> None:
 def test_search_by_name(world: World, api_as: Any) -> None:
     response = api_as("admin").get(url("households"), {"search": "jon"})
     assert [row["name"] for row in response.json()["results"]] == ["Jones Family"]
+
+
+def test_the_list_shows_each_households_own_team(world: World, api_as: Any) -> None:
+    # The list reads every row's team members from one query, not a manager a row.
+    teammate, other = world.user("teammate"), world.user("other_advisor")
+    world.household.team_members.set([other, teammate])
+    second = HouseholdFactory(firm=world.firm, name="Zed Family", primary_advisor=other)
+    second.team_members.set([teammate])
+    HouseholdFactory(firm=world.firm, name="Young Family", primary_advisor=other)
+    api = api_as("admin")
+    rows = {r["name"]: r["team_members"] for r in api.get(url("households")).json()["results"]}
+
+    assert rows[world.household.name] == sorted([other.pk, teammate.pk])
+    assert rows["Zed Family"] == [teammate.pk]
+    assert rows["Young Family"] == []
+    one = api.get(f"{url('households')}{second.pk}/").json()
+    assert one["team_members"] == [teammate.pk]
