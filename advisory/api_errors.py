@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
-from django.db import IntegrityError
+from django.db import IntegrityError, OperationalError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
@@ -21,6 +21,12 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+# deadlock_detected, serialization_failure: the database rolled the request back.
+RETRYABLE_SQLSTATES = {"40P01", "40001"}
+
+
+def _sqlstate(exc: Exception) -> str | None:
+    return getattr(exc.__cause__, "sqlstate", None)
 
 
 class DomainError(Exception):
@@ -70,6 +76,14 @@ def _error_response(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ProtectedError | RestrictedError):
         return Response(
             {"detail": "Other records still refer to this one.", "code": "protected"},
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, OperationalError) and _sqlstate(exc) in RETRYABLE_SQLSTATES:
+        # PostgreSQL broke a deadlock (or a serialization conflict) by rolling this
+        # request back: nothing was written, and trying again is the answer.
+        logger.warning("Concurrent write answered as 409: %s", exc)
+        return Response(
+            {"detail": "A concurrent change got in the way; try again.", "code": "conflict"},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, IntegrityError):

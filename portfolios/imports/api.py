@@ -334,6 +334,9 @@ class ImportRecordDetailView(APIView):
 
     @extend_schema(
         operation_id="imports_retrieve",
+        parameters=[
+            OpenApiParameter("id", {"type": "integer", "minimum": 1}, OpenApiParameter.PATH)
+        ],
         responses={
             200: ImportRecordSerializer,
             405: OpenApiResponse(description="Not a number: a kind to import (POST only)."),

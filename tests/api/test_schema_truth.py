@@ -9,8 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import OperationalError
 from rest_framework.test import APIClient
 
+from advisory.api_errors import exception_handler
 from advisory.tokens import api_token_create
 from tests.api.conftest import url
 from tests.conftest import World
@@ -174,3 +176,21 @@ def test_a_path_no_route_matches_is_a_json_404_under_the_api(world: World, api_a
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_a_deadlock_the_database_broke_is_a_409_to_retry() -> None:
+    class Deadlock(Exception):
+        sqlstate = "40P01"
+
+    try:
+        raise OperationalError("deadlock detected") from Deadlock()
+    except OperationalError as error:
+        response = exception_handler(error, {})
+
+    assert response is not None
+    assert (response.status_code, response.data["code"]) == (409, "conflict")
+
+
+def test_the_import_id_is_documented_from_1(schema: dict[str, Any]) -> None:
+    parameters = schema["paths"]["/api/v1/imports/{id}/"]["get"]["parameters"]
+    assert next(p for p in parameters if p["name"] == "id")["schema"]["minimum"] == 1
