@@ -43,7 +43,8 @@ def long_date(day: date | str | None) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def _fraction(value: Any) -> Decimal | None:
+def as_decimal(value: Any) -> Decimal | None:
+    """A Decimal from a number or its text; None for blanks and what is not a number."""
     if value is None or value == "":
         return None
     try:
@@ -54,7 +55,7 @@ def _fraction(value: Any) -> Decimal | None:
 
 def points(value: Any, places: int = 1, *, signed: bool = True) -> str:
     """A fraction as percentage points: ``0.059`` -> ``+5.9 pp`` (drift, bands)."""
-    fraction = _fraction(value)
+    fraction = as_decimal(value)
     if fraction is None:
         return EM_DASH
     shown = (fraction * 100).quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)

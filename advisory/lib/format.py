@@ -7,26 +7,18 @@ Plain functions (no Django), used by the template filters of
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from advisory.engine.money import CENT
 
 # Re-exported: one spelling of dates and percentage points for templates and the engine's notes.
+from advisory.engine.prose import as_decimal
 from advisory.engine.prose import band_points as band_points
 from advisory.engine.prose import long_date as long_date
 from advisory.engine.prose import points as points
 
 EM_DASH = "—"
-
-
-def _decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
-        return None
-    try:
-        return value if isinstance(value, Decimal) else Decimal(str(value))
-    except (InvalidOperation, ValueError, TypeError):
-        return None
 
 
 def _grouped(amount: Decimal, places: int) -> str:
@@ -35,7 +27,7 @@ def _grouped(amount: Decimal, places: int) -> str:
 
 
 def money(value: Any, places: int = 2) -> str:
-    amount = _decimal(value)
+    amount = as_decimal(value)
     if amount is None:
         return EM_DASH
     text = f"${_grouped(amount, int(places))}"
@@ -43,7 +35,7 @@ def money(value: Any, places: int = 2) -> str:
 
 
 def money_compact(value: Any) -> str:
-    amount = _decimal(value)
+    amount = as_decimal(value)
     if amount is None:
         return EM_DASH
     size = abs(amount)
@@ -59,7 +51,7 @@ def money_compact(value: Any) -> str:
 
 
 def signed_money(value: Any) -> str:
-    amount = _decimal(value)
+    amount = as_decimal(value)
     if amount is None:
         return EM_DASH
     if amount.quantize(CENT) == 0:
@@ -73,14 +65,14 @@ def _percent_points(fraction: Decimal, places: int) -> Decimal:
 
 
 def percent(value: Any, places: int = 1) -> str:
-    fraction = _decimal(value)
+    fraction = as_decimal(value)
     if fraction is None:
         return EM_DASH
     return f"{_percent_points(fraction, int(places)):,.{int(places)}f}%"
 
 
 def signed_percent(value: Any, places: int = 1) -> str:
-    fraction = _decimal(value)
+    fraction = as_decimal(value)
     if fraction is None:
         return EM_DASH
     text = percent(fraction, places)
@@ -88,7 +80,7 @@ def signed_percent(value: Any, places: int = 1) -> str:
 
 
 def bp(value: Any, places: int = 0) -> str:
-    points = _decimal(value)
+    points = as_decimal(value)
     if points is None:
         return EM_DASH
     shown = points.quantize(Decimal(1).scaleb(-int(places)), rounding=ROUND_HALF_UP)
@@ -96,12 +88,12 @@ def bp(value: Any, places: int = 0) -> str:
 
 
 def fraction_bp(value: Any, places: int = 0) -> str:
-    fraction = _decimal(value)
+    fraction = as_decimal(value)
     return EM_DASH if fraction is None else bp(fraction * 10000, places)
 
 
 def quantity(value: Any) -> str:
-    shares = _decimal(value)
+    shares = as_decimal(value)
     if shares is None:
         return EM_DASH
     text = f"{shares.quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP):,.6f}"
@@ -110,7 +102,7 @@ def quantity(value: Any) -> str:
 
 def price(value: Any, places: int = 6) -> str:
     """A per-share amount with 2 to ``places`` decimals (trailing zeros dropped)."""
-    amount = _decimal(value)
+    amount = as_decimal(value)
     if amount is None:
         return EM_DASH
     places = max(2, int(places))
@@ -122,14 +114,14 @@ def price(value: Any, places: int = 6) -> str:
 
 def share_of(part: Any, whole: Any) -> Decimal | None:
     """``part / whole`` as a fraction for ``percent``; None when ``whole`` is 0 or missing."""
-    numerator, denominator = _decimal(part), _decimal(whole)
+    numerator, denominator = as_decimal(part), as_decimal(whole)
     if numerator is None or not denominator:
         return None
     return numerator / denominator
 
 
 def gain_class(value: Any) -> str:
-    amount = _decimal(value)
+    amount = as_decimal(value)
     if amount is None or amount.quantize(CENT) == 0:
         return "flat"
     return "gain" if amount > 0 else "loss"
