@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from portfolios.models import Restriction
+from portfolios.models import Account, Restriction
+from tests.api.conftest import at_version
 from tests.conftest import World
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,9 @@ def test_an_account_is_marked_held_away(world: World, api_as: Any) -> None:
     account = world.household.accounts.get(name="Ann IRA")
 
     response = api_as("owner").patch(
-        f"/api/v1/accounts/{account.pk}/", {"held_away": True}, format="json"
+        f"/api/v1/accounts/{account.pk}/",
+        at_version(Account, account.pk, {"held_away": True}),
+        format="json",
     )
 
     assert response.status_code == 200

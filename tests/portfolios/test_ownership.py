@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 
 from portfolios.forms import AccountForm
 from portfolios.models import Account, Household, Person
-from tests.api.conftest import assert_field_error, url
+from tests.api.conftest import assert_field_error, at_version, url
 from tests.conftest import World
 from tests.factories import AccountFactory, PersonFactory
 
@@ -77,7 +77,9 @@ def test_api_refuses_an_owner_of_another_household(world: World, api_as: Any) ->
 
 def test_api_patch_may_not_leave_an_ira_without_owner(world: World, api_as: Any) -> None:
     ira = Account.objects.get(name="Ann IRA")
-    response = api_as("owner").patch(url("accounts", ira.pk), {"owner": None})
+    response = api_as("owner").patch(
+        url("accounts", ira.pk), at_version(Account, ira.pk, {"owner": None})
+    )
     assert_field_error(response, "owner")
     ira.refresh_from_db()
     assert ira.owner_id == _ann().pk
@@ -85,7 +87,9 @@ def test_api_patch_may_not_leave_an_ira_without_owner(world: World, api_as: Any)
 
 def test_api_patch_may_not_turn_a_joint_account_into_an_ira(world: World, api_as: Any) -> None:
     joint = AccountFactory(household=world.household, name="Joint two")
-    response = api_as("owner").patch(url("accounts", joint.pk), {"account_type": "roth_ira"})
+    response = api_as("owner").patch(
+        url("accounts", joint.pk), at_version(Account, joint.pk, {"account_type": "roth_ira"})
+    )
     assert_field_error(response, "owner")
     joint.refresh_from_db()
     assert (joint.account_type, joint.owner_id) == ("taxable", None)

@@ -191,6 +191,7 @@ def test_held_away_is_set_on_the_account_form_and_marked(world: World, client_as
         "cash": "5000",
         "cash_reserve": "0",
         "held_away": "on",
+        "version": account.version,
     }
 
     assert client.post(f"/accounts/{account.pk}/edit/", data).status_code == 302
