@@ -81,10 +81,11 @@ from portfolios.access import Capability, has_capability, household_for, role_of
 
 POLL_LOCATION = OpenApiParameter(
     "Location",
-    OpenApiTypes.URI,
+    OpenApiTypes.STR,  # a path on this host (a relative reference), not an absolute URI
     location=OpenApiParameter.HEADER,
     response=[202],
-    description="The pending proposal: GET it until its status is no longer pending.",
+    description="The pending proposal's path, e.g. /api/v1/proposals/16/: GET it until "
+    "its status is no longer pending.",
 )
 CONFLICT = OpenApiResponse(description="The status does not allow it, or the household changed")
 

@@ -194,3 +194,12 @@ def test_a_deadlock_the_database_broke_is_a_409_to_retry() -> None:
 def test_the_import_id_is_documented_from_1(schema: dict[str, Any]) -> None:
     parameters = schema["paths"]["/api/v1/imports/{id}/"]["get"]["parameters"]
     assert next(p for p in parameters if p["name"] == "id")["schema"]["minimum"] == 1
+
+
+def test_the_poll_location_is_a_path_not_an_absolute_uri(schema: dict[str, Any]) -> None:
+    # The 202 answers Location: /api/v1/proposals/<id>/ (a relative reference); schemathesis
+    # found the schema calling it format "uri", which requires a scheme.
+    answer = schema["paths"]["/api/v1/households/{id}/proposals/"]["post"]["responses"]["202"]
+    header = answer["headers"]["Location"]["schema"]
+    assert header["type"] == "string"
+    assert "format" not in header
