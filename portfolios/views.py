@@ -180,11 +180,28 @@ def _household_page(
 
 
 def _restrictions_of(household: Household) -> list[Restriction]:
-    """The household's standing restrictions, newest last (one query)."""
-    rows = Restriction.objects.filter(household=household).select_related(
-        "security__asset_class", "account", "created_by"
+    """The household's standing restrictions, newest last (two queries).
+
+    Each restricted security's substitute group is named by its symbols
+    (``group_symbols``: "ITOT/VTI"), never by the internal code.
+    """
+    rows = list(
+        Restriction.objects.filter(household=household)
+        .select_related("security__asset_class", "account", "created_by")
+        .order_by("created_at", "id")
     )
-    return list(rows.order_by("created_at", "id"))
+    groups = {
+        r.security.substitute_group for r in rows if r.security and r.security.substitute_group
+    }
+    symbols: dict[str, list[str]] = {}
+    for group, symbol in Security.objects.filter(
+        firm_id=household.firm_id, substitute_group__in=groups
+    ).values_list("substitute_group", "symbol"):
+        symbols.setdefault(group, []).append(symbol)
+    for row in rows:
+        group = row.security.substitute_group if row.security else ""
+        row.group_symbols = "/".join(sorted(symbols.get(group, []))) if group else ""  # type: ignore[attr-defined]
+    return rows
 
 
 def visible_household(

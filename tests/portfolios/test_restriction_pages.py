@@ -220,3 +220,13 @@ def test_the_proposal_page_lists_the_restrictions_applied(world: World, client_a
     assert "Standing restriction: do not buy VTI (ESG screen)." in section
     assert "Ann IRA is held away: valued and counted, never traded." in section
     assert "For this proposal: do not trade VXUS." in section
+
+
+def test_the_card_names_the_restricted_group_by_its_symbols(world: World, client_as: Any) -> None:
+    # VTI and ITOT share the substitute group "us_total_market" (tests/conftest.py).
+    _restriction(world)
+
+    html = client_as("owner").get(f"/households/{world.household.pk}/").text
+
+    assert "group ITOT/VTI" in html
+    assert "us_total_market" not in html
