@@ -16,6 +16,7 @@ from typing import Any
 
 from advisory.engine.drift import class_name
 from advisory.engine.money import HUNDRED, ZERO
+from advisory.engine.prose import long_date
 from advisory.lib.charts import chart_scale, chart_x, class_color
 from policies.proposals.models import (
     AuditAction,
@@ -255,7 +256,7 @@ def _request_summary(options: Mapping[str, Any]) -> str:
         percent = (request.min_loss_percent * HUNDRED).normalize()
         return (
             f"losses of at least ${request.min_loss_dollars:,.2f} "
-            f"and {percent:f}% of cost, as of {request.as_of}"
+            f"and {percent:f}% of cost, as of {long_date(request.as_of)}"
         )
     parts = [
         "to the targets" if request.mode == "target" else "to within half the bands",
@@ -267,7 +268,7 @@ def _request_summary(options: Mapping[str, Any]) -> str:
         parts.append("no short-term gains")
     if request.gain_budget is not None:
         parts.append(f"gain budget ${request.gain_budget:,.2f}")
-    return ", ".join(parts) + (f", as of {request.as_of}" if request.as_of else "")
+    return ", ".join(parts) + (f", as of {long_date(request.as_of)}" if request.as_of else "")
 
 
 def _event_text(event: AuditEvent) -> str:

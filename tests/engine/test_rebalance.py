@@ -268,7 +268,7 @@ def test_the_gain_budget_stops_short_and_says_how_far() -> None:
     assert plan.long_term_gain == D("2000.00")
     assert plan.shortfall == D("12000.00")
     assert any("gain budget of $2,000.00" in reason for reason in plan.binding)
-    assert any("30.0 points above" in reason for reason in plan.binding)  # 80% vs 50%
+    assert any("30.0 pp above" in reason for reason in plan.binding)  # 80% vs 50%
 
 
 def test_no_short_term_gains_keeps_the_lot_and_names_the_reason() -> None:

@@ -18,6 +18,8 @@ from advisory.engine.prose import band_points, long_date, points
 from advisory.engine.types import HouseholdSnapshot, SecurityInfo
 from advisory.engine.wash_sales import group_label
 from policies.models import RebalanceMethod, ReviewFrequency
+from policies.proposals.display import _request_summary
+from policies.proposals.request import ProposalRequest
 from tests.conftest import World
 from tests.policies.conftest import make_policy
 
@@ -130,3 +132,19 @@ def test_drift_and_bands_on_the_drift_page_are_points(world: World, client_as: A
     page = client_as("owner").get(f"/households/{world.household.pk}/drift/").content.decode()
     assert "the smaller of ± 5.00 pp and 25% of its target" in page
     assert "+4.3 pp" in page  # cash's drift in the table
+
+
+@pytest.mark.parametrize(
+    ("request_", "said"),
+    [
+        (
+            ProposalRequest(as_of=date(2026, 12, 3)),
+            "to the targets, household-level, as of 3 December 2026",
+        ),
+        (ProposalRequest(), "to the targets, household-level"),
+    ],
+)
+def test_the_audit_trail_says_the_as_of_date_as_a_date(
+    request_: ProposalRequest, said: str
+) -> None:
+    assert _request_summary(request_.to_json()) == said

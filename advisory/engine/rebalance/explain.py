@@ -17,6 +17,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from advisory.engine.drift import class_label
+from advisory.engine.prose import points
 from advisory.engine.rebalance.model import build_model, slack
 from advisory.engine.rebalance.problem import Problem, prepare_problem
 from advisory.engine.rebalance.solve import Outcome
@@ -112,7 +113,7 @@ def _outside(plan: RebalancePlan, problem: Problem) -> str:
         beyond = abs(row.drift) - room
         if beyond * 1000 >= 1 and row.asset_class != CASH_CLASS:
             side = "above" if row.drift > 0 else "below"
-            parts.append(f"{class_label(row.asset_class)} {beyond * 100:.1f} points {side}")
+            parts.append(f"{class_label(row.asset_class)} {points(beyond, signed=False)} {side}")
     return "; ".join(parts)
 
 
