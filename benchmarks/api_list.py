@@ -28,6 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from benchmarks.scratch_db import scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_NAME = "test_advisory_list_bench"
 CHILD_FLAG = "--child"
@@ -132,38 +134,17 @@ def _timed_gets(client: Any, url: str) -> dict[str, object]:
 
 
 def _child() -> dict[str, object]:
-    import django
+    with scratch_database(TEST_DATABASE_NAME):
+        from django.db import connection
+        from django.test.utils import override_settings
+        from rest_framework.test import APIClient
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings")
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import (
-        override_settings,
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
-    from rest_framework.test import APIClient
-
-    settings.DATABASES["default"].setdefault("TEST", {})
-    if connection.vendor != "sqlite":
-        settings.DATABASES["default"]["TEST"]["NAME"] = TEST_DATABASE_NAME
-    setup_test_environment()
-    old = setup_databases(
-        verbosity=0, interactive=False, aliases={"default": False}, serialized_aliases=set()
-    )
-    try:
         admin = _populate()
         client = APIClient()
         client.force_authenticate(admin)
         with override_settings(ROOT_URLCONF="benchmarks.list_urls"):
             product = _timed_gets(client, "/api/v1/households/")
             bare = _timed_gets(client, "/bench/bare-households/")
-    finally:
-        teardown_databases(old, verbosity=0)
-        teardown_test_environment()
     ratio = float(product["ms_median"]) / float(bare["ms_median"])  # type: ignore[arg-type]
     return {
         "database": connection.vendor,

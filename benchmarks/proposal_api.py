@@ -31,6 +31,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from benchmarks.scratch_db import scratch_database
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_DATABASE_NAME = "test_advisory_proposal_bench"
 SEED = 7
@@ -249,34 +251,13 @@ def _measure(household: Any, advisor: Any, repeats: int = REPEATS) -> dict[str, 
 
 
 def _child() -> dict[str, object]:
-    import django
+    with scratch_database(TEST_DATABASE_NAME):
+        from django.db import connection
 
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings")
-    django.setup()
-    from django.conf import settings
-    from django.db import connection
-    from django.test.utils import (
-        setup_databases,
-        setup_test_environment,
-        teardown_databases,
-        teardown_test_environment,
-    )
-
-    settings.DATABASES["default"].setdefault("TEST", {})
-    if connection.vendor != "sqlite":
-        settings.DATABASES["default"]["TEST"]["NAME"] = TEST_DATABASE_NAME
-    setup_test_environment()
-    old = setup_databases(
-        verbosity=0, interactive=False, aliases={"default": False}, serialized_aliases=set()
-    )
-    try:
         started = time.perf_counter()
         household, advisor = _populate()
         populate_seconds = time.perf_counter() - started
         figures = _measure(household, advisor)
-    finally:
-        teardown_databases(old, verbosity=0)
-        teardown_test_environment()
     return {
         "household": "10 accounts, 60 securities, 3,000 lots (rebalance_bench seed 7)",
         "database": connection.vendor,
