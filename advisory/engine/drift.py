@@ -45,7 +45,7 @@ from datetime import date
 from decimal import Decimal
 
 from advisory.engine.money import CENT, ONE, ZERO
-from advisory.engine.prose import long_date, points
+from advisory.engine.prose import long_date, points, sentence_case
 from advisory.engine.types import (
     CASH_CLASS,
     AccountInfo,
@@ -132,8 +132,7 @@ def class_name(code: str) -> str:
     The fallback wherever a firm has no name of its own for a code, and the name the
     factories and seeds give a class: ``class_label`` with a capital, so "US" stays "US".
     """
-    label = class_label(code)
-    return label[:1].upper() + label[1:]
+    return sentence_case(class_label(code))
 
 
 def band_half_width(target: Decimal, abs_band: Decimal | None, rel_band: Decimal | None) -> Decimal:
@@ -341,11 +340,6 @@ def _describe_out_of_band(rows: list[DriftRow]) -> str:
     return "; ".join(parts)
 
 
-def _sentence(text: str) -> str:
-    """Capitalise the first letter only: class labels like "US bonds" keep their case."""
-    return text[:1].upper() + text[1:]
-
-
 def _decide(
     method: str,
     out_of_band: list[DriftRow],
@@ -354,7 +348,7 @@ def _decide(
 ) -> tuple[bool, str]:
     if method == "threshold":
         if out_of_band:
-            return True, _sentence(_describe_out_of_band(out_of_band))
+            return True, sentence_case(_describe_out_of_band(out_of_band))
         return False, "within bands"
     due, following = long_date(due_since), long_date(next_review)
     if method == "calendar":

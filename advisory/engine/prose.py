@@ -68,3 +68,8 @@ def band_points(value: Any, places: int = 2) -> str:
     """A band's half-width: ``0.05`` -> ``± 5.00 pp``."""
     text = points(value, places, signed=False)
     return text if text == EM_DASH else f"± {text}"
+
+
+def sentence_case(text: str) -> str:
+    """Capitalise the first letter only: labels like "US bonds" keep their case."""
+    return text[:1].upper() + text[1:]

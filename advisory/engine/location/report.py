@@ -22,6 +22,7 @@ from scipy import sparse
 from scipy.sparse.csgraph import NegativeCycleError, shortest_path
 
 from advisory.engine.money import CENT
+from advisory.engine.prose import sentence_case
 from advisory.engine.types import AccountInfo, AssetClassAssumptions, TaxProfile, TaxTreatment
 
 # Residual-path gains smaller than this (terminal dollars per dollar) are solver noise.
@@ -71,10 +72,6 @@ def class_label(code: str, names: Mapping[str, str]) -> str:
     if code in names:
         return names[code]
     return " ".join("US" if word.lower() == "us" else word for word in code.split("_") if word)
-
-
-def sentence_case(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def money(amount: Decimal) -> str:
