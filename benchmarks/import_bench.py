@@ -13,7 +13,12 @@ reconciliation of N rows against N lots take at their peak). It reports rows per
 second of the first two, the child's resident memory before the imports and at its
 peak, and the traced peak, so the growth with rows can be read off the three sizes.
 
-``python -m benchmarks.import_bench --rows 20000`` runs one size by hand.
+``benchmarks.import_kinds_bench`` runs the lots and transactions files the same way
+(``--kind lots|transactions``): a child writes the file once (rows per second, peak
+resident memory), another checks it as a dry run under ``tracemalloc``.
+
+``python -m benchmarks.import_bench --rows 20000 [--kind lots --mode write]`` runs one
+size by hand.
 """
 
 from __future__ import annotations
@@ -38,29 +43,46 @@ ACCOUNTS = 100
 SECURITIES = 50
 
 
-def run(database_url: str | None = None) -> dict[str, Any]:
+KINDS = ("positions", "lots", "transactions")
+
+
+def run(
+    database_url: str | None = None,
+    *,
+    kind: str = "positions",
+    sizes: tuple[int, ...] = SIZES,
+    modes: tuple[str, ...] = ("all",),
+) -> dict[str, Any]:
     figures: dict[str, Any] = {"database": "postgresql" if database_url else "sqlite"}
-    for rows in SIZES:
-        with tempfile.TemporaryDirectory() as folder:
-            env = {
-                **os.environ,
-                "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.sqlite3",
-                "MEDIA_ROOT": f"{folder}/media",
-                "DJANGO_SETTINGS_MODULE": "advisory.settings",
-            }
-            _manage(env, "migrate", "--verbosity", "0")
-            if database_url:
-                _manage(env, "flush", "--no-input")
-            out = subprocess.run(  # noqa: S603 - our own module, fixed arguments
-                [sys.executable, "-m", "benchmarks.import_bench", "--rows", str(rows)],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-        figures[f"{rows}_rows"] = json.loads(out.strip().splitlines()[-1])
+    for rows in sizes:
+        figures[f"{rows}_rows"] = {}
+        for mode in modes:
+            figures[f"{rows}_rows"].update(_sized(database_url, kind, rows, mode))
     return figures
+
+
+def _sized(database_url: str | None, kind: str, rows: int, mode: str) -> dict[str, Any]:
+    """One child process on a fresh database: its figures."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url or f"sqlite:///{folder}/bench.sqlite3",
+            "MEDIA_ROOT": f"{folder}/media",
+            "DJANGO_SETTINGS_MODULE": "advisory.settings",
+        }
+        _manage(env, "migrate", "--verbosity", "0")
+        if database_url:
+            _manage(env, "flush", "--no-input")
+        args = ["--rows", str(rows), "--kind", kind, "--mode", mode]
+        out = subprocess.run(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "benchmarks.import_bench", *args],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
 
 
 def _manage(env: dict[str, str], *args: str) -> None:
@@ -69,7 +91,7 @@ def _manage(env: dict[str, str], *args: str) -> None:
     )
 
 
-def _child(rows: int) -> dict[str, Any]:
+def _child(rows: int, kind: str = "positions", mode: str = "all") -> dict[str, Any]:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "advisory.settings")
@@ -103,6 +125,43 @@ def _child(rows: int) -> dict[str, Any]:
         Account(household=household, name=n, account_type="taxable", account_number=n)
         for n in numbers
     )
+    by_number = Account.objects.order_by("account_number").values_list("pk", flat=True)
+    ids = [str(pk) for pk in by_number]
+    data = FILES[kind](rows, numbers, ids, symbols)
+    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    today = date(2026, 11, 30)
+    figures: dict[str, Any] = {"rows": rows, "file_mb": round(len(data) / 2**20, 1)}
+
+    def once(name: str, *, dry_run: bool = False) -> None:
+        began = time.perf_counter()
+        report = book_import(
+            kind=ImportKind(kind), user=user, upload=data, today=today, dry_run=dry_run
+        )
+        seconds = time.perf_counter() - began
+        if not report.ok:
+            raise SystemExit(f"bench file refused: {report.errors[:3]}")
+        figures[name] = {
+            "seconds": round(seconds, 2),
+            "rows_per_second": round(rows / seconds),
+            "created": report.created,
+            "unchanged": report.unchanged,
+        }
+
+    if mode in ("all", "write"):
+        once("first")
+        if kind == "positions":
+            once("again")
+        figures["rss_before_import_mb"] = round(before_kib / 1024)
+        figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    if mode in ("all", "trace"):
+        tracemalloc.start()
+        once("dry_run", dry_run=True)
+        figures["dry_run_traced_peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
+        tracemalloc.stop()
+    return figures
+
+
+def _positions_file(rows: int, numbers: list[str], ids: list[str], symbols: list[str]) -> bytes:
     start = date(2015, 1, 1)
     lines = ["account_number,symbol,quantity,cost_basis,acquired_on"]
     for i in range(rows):
@@ -111,43 +170,52 @@ def _child(rows: int) -> dict[str, Any]:
             f"{numbers[i % ACCOUNTS]},{symbols[(i // ACCOUNTS) % SECURITIES]},"
             f"{1 + i % 97}.5,{(1 + i % 97) * 41}.25,{day.isoformat()}"
         )
-    data = ("\n".join(lines) + "\n").encode()
-    del lines
-    before_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    today = date(2026, 11, 30)
-    passes = {}
-    for name in ("first", "again"):
-        began = time.perf_counter()
-        report = book_import(kind=ImportKind.POSITIONS, user=user, upload=data, today=today)
-        seconds = time.perf_counter() - began
-        if not report.ok:
-            raise SystemExit(f"bench file refused: {report.errors[:3]}")
-        passes[name] = {
-            "seconds": round(seconds, 2),
-            "rows_per_second": round(rows / seconds),
-            "created": report.created,
-            "unchanged": report.unchanged,
-        }
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    tracemalloc.start()
-    book_import(kind=ImportKind.POSITIONS, user=user, upload=data, today=today, dry_run=True)
-    traced_peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return {
-        "rows": rows,
-        "file_mb": round(len(data) / 2**20, 1),
-        **passes,
-        "rss_before_import_mb": round(before_kib / 1024),
-        "peak_rss_mb": round(peak_kib / 1024),
-        "dry_run_traced_peak_mb": round(traced_peak / 2**20, 1),
-    }
+    return ("\n".join(lines) + "\n").encode()
+
+
+def _lots_file(rows: int, numbers: list[str], ids: list[str], symbols: list[str]) -> bytes:
+    """The positions file's lots, by the accounts' ids (the generic lots layout)."""
+    text = _positions_file(rows, numbers, ids, symbols).decode()
+    by_number = dict(zip(numbers, ids, strict=True))
+    header, *lines = text.splitlines()
+    out = ["account" + header.removeprefix("account_number")]
+    out += [by_number[line[:8]] + line[8:] for line in lines]
+    return ("\n".join(out) + "\n").encode()
+
+
+def _transactions_file(rows: int, numbers: list[str], ids: list[str], symbols: list[str]) -> bytes:
+    """Deposits, dividends, buys and fees by account number, every row different."""
+    start = date(2015, 1, 1)
+    lines = ["account_number,symbol,kind,trade_date,quantity,amount,description"]
+    for i in range(rows):
+        day = (start + timedelta(days=(i // ACCOUNTS) % 3000)).isoformat()
+        number, symbol = numbers[i % ACCOUNTS], symbols[i % SECURITIES]
+        cents = f"{100 + i}.{i % 100:02d}"
+        lines.append(
+            (
+                f"{number},,deposit,{day},,{cents},Contribution",
+                f"{number},{symbol},dividend,{day},,{cents},",
+                f"{number},{symbol},buy,{day},{1 + i % 7},-{cents},Monthly buy",
+                f"{number},,fee,{day},,-{cents},Advisory fee",
+            )[i % 4]
+        )
+    return ("\n".join(lines) + "\n").encode()
+
+
+FILES = {
+    "positions": _positions_file,
+    "lots": _lots_file,
+    "transactions": _transactions_file,
+}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int)
+    parser.add_argument("--kind", choices=KINDS, default="positions")
+    parser.add_argument("--mode", choices=("all", "write", "trace"), default="all")
     args = parser.parse_args()
     if args.rows:
-        print(json.dumps(_child(args.rows)))
+        print(json.dumps(_child(args.rows, args.kind, args.mode)))
     else:
         print(json.dumps(run(), indent=2))

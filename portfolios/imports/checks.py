@@ -1,15 +1,18 @@
 """Checking the rows of an import file against the book: every error of every row.
 
-``check_<kind>(records, *, user, today)`` returns the unsaved rows to write and
-the errors (empty when every row is fine). Accounts are looked up among those
-the user may change (``households_for(user, write=True)``) and symbols among
-the firm's securities, in bulk: the queries do not grow with the rows. An id
-outside the user's reach is "unknown", exactly like one that does not exist.
+A row is a :class:`CheckedRow`; ``lot_of``, ``cash_of`` and ``transaction_of``
+parse one row of their kind into what is written, or leave its errors on the row;
+``check_prices`` checks a chunk of price rows at once. Accounts are looked up among
+those the user may change (``households_for(user, write=True)``) and symbols among
+the firm's securities, in bulk (``accounts_numbered``, ``accounts_identified``,
+``securities_named``): the queries do not grow with the rows. An id or number
+outside the user's reach is "unknown", exactly like one that does not exist. What
+is checked across rows (duplicates, the book) is the streamed import's own module.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence, Set
 from datetime import date
 from decimal import Decimal
 from functools import partial
@@ -32,7 +35,6 @@ from portfolios.imports.files import (
 )
 from portfolios.models import (
     Account,
-    Lot,
     PricePoint,
     Security,
     Transaction,
@@ -127,75 +129,35 @@ def _duplicate(seen: dict[tuple[Any, ...], int], key: tuple[Any, ...], row: int)
     return earlier if earlier != row else None
 
 
-def check_lots(
-    records: Sequence[Record], *, user: Any, today: date
-) -> tuple[list[Lot], list[RowError]]:
-    """The lots to create, or the errors of every row (an empty list when all are fine)."""
-    accounts = _accounts_by_id(user, records)
-    securities = _securities_by_symbol(user, records)
-    menus = {pk: {c.pk for c in a.allowed_asset_classes.all()} for pk, a in accounts.items()}
-    in_book = _lot_keys_in_book(accounts)
-    seen: dict[tuple[Any, ...], int] = {}
-    lots: list[Lot] = []
-    errors: list[RowError] = []
-    for record in records:
-        row = CheckedRow(record)
-        account = row.account(accounts)
-        security = row.security(securities)
-        quantity = row.parsed("quantity", _shares(above=True))
-        basis = row.parsed(
-            "cost_basis",
-            partial(parse_decimal, places=2, max_digits=16, minimum=ZERO, maximum=MAX_MONEY),
-        )
-        acquired = row.parsed("acquired_on", partial(parse_date, latest=today))
-        menu = menus[account.pk] if account else set()
-        if security and menu and security.asset_class_id not in menu:
-            row.error(
-                "symbol",
-                f"{security.symbol} ({security.asset_class.name}) is not on this account's "
-                "investment menu.",
-            )
-        if (
-            row.errors
-            or account is None
-            or security is None
-            or quantity is None
-            or basis is None
-            or acquired is None
-        ):
-            errors.extend(row.errors)
-            continue
-        key = (account.pk, security.pk, quantity, basis, acquired)
-        if (earlier := _duplicate(seen, key, record.row)) is not None:
-            errors.append(RowError(record.row, None, f"The same lot as row {earlier}."))
-        elif key in in_book:
-            errors.append(RowError(record.row, None, "This lot is already in the book."))
-        else:
-            lots.append(
-                Lot(
-                    account=account,
-                    security=security,
-                    quantity=quantity,
-                    cost_basis=basis,
-                    acquired_on=acquired,
-                )
-            )
-    return lots, errors
+LotCells = tuple[Account, Security, Decimal, Decimal, date]
 
 
-def position_of(
-    row: CheckedRow, accounts: dict[str, Account], securities: dict[str, Security], *, today: date
-) -> tuple[Account, Security, Decimal, Decimal, date] | None:
-    """A positions row's (account, security, quantity, basis, acquired), or None (its errors).
+def lot_of(
+    row: CheckedRow,
+    account: Account | None,
+    securities: dict[str, Security],
+    *,
+    today: date,
+    menu: Set[int] = frozenset(),
+) -> LotCells | None:
+    """A lot's (account, security, quantity, basis, acquired), or None (the row's errors).
 
-    Accounts by account number among those the user may change: another firm's
-    number reads exactly like one that does not exist.
+    ``account`` is the row's account, already looked up (its error, if any, already
+    the row's); ``menu``: the classes the account may hold (empty: any).
     """
-    account = row.account_by_number(accounts)
     security = row.security(securities)
     quantity = row.parsed("quantity", _shares(above=True))
-    basis = row.parsed("cost_basis", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO))
+    basis = row.parsed(
+        "cost_basis",
+        partial(parse_decimal, places=2, max_digits=16, minimum=ZERO, maximum=MAX_MONEY),
+    )
     acquired = row.parsed("acquired_on", partial(parse_date, latest=today))
+    if security and menu and security.asset_class_id not in menu:
+        row.error(
+            "symbol",
+            f"{security.symbol} ({security.asset_class.name}) is not on this account's "
+            "investment menu.",
+        )
     if (
         row.errors
         or account is None
@@ -208,27 +170,18 @@ def position_of(
     return account, security, quantity, basis, acquired
 
 
-def check_cash(
-    records: Sequence[Record], *, user: Any, today: date
-) -> tuple[list[tuple[Account, Decimal]], list[RowError]]:
-    """Each account's cash balance in the file, or the errors of every row."""
-    accounts = accounts_by_number(user, records)
-    seen: dict[tuple[Any, ...], int] = {}
-    balances: list[tuple[Account, Decimal]] = []
-    errors: list[RowError] = []
-    for record in records:
-        row = CheckedRow(record)
-        account = row.account_by_number(accounts)
-        row.parsed("date", partial(parse_date, latest=today))
-        cash = row.parsed("cash", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO))
-        if row.errors or account is None or cash is None:
-            errors.extend(row.errors)
-            continue
-        if (earlier := _duplicate(seen, (account.pk,), record.row)) is not None:
-            errors.append(RowError(record.row, None, f"The same account as row {earlier}."))
-            continue
-        balances.append((account, cash))
-    return balances, errors
+def cash_of(
+    row: CheckedRow, accounts: dict[str, Account], *, today: date
+) -> tuple[Account, Decimal] | None:
+    """A cash row's (account by number, balance), or None (the row's errors)."""
+    account = row.account_by_number(accounts)
+    row.parsed("date", partial(parse_date, latest=today))
+    cash = row.parsed(
+        "cash", partial(parse_decimal, places=2, max_digits=16, minimum=ZERO, maximum=MAX_MONEY)
+    )
+    if row.errors or account is None or cash is None:
+        return None
+    return account, cash
 
 
 def _shares(*, above: bool) -> Callable[[str], Decimal]:
@@ -258,37 +211,7 @@ def _description(text: str) -> str:
     return text
 
 
-def check_transactions(
-    records: Sequence[Record], *, user: Any, today: date
-) -> tuple[list[Transaction], list[RowError]]:
-    """The transactions to record, or the errors of every row."""
-    accounts = _accounts_by_id(user, records)
-    numbered = accounts_by_number(user, records)
-    securities = _securities_by_symbol(user, records)
-    seen: dict[tuple[Any, ...], int] = {}
-    rows: list[Transaction] = []
-    errors: list[RowError] = []
-    for record in records:
-        row = CheckedRow(record)
-        found = _transaction_of(row, accounts, numbered, securities, today=today)
-        if found is None:
-            errors.extend(row.errors)
-            continue
-        key = _transaction_key(found)
-        if (earlier := _duplicate(seen, key, record.row)) is not None:
-            errors.append(RowError(record.row, None, f"The same transaction as row {earlier}."))
-        else:
-            rows.append(found)
-    in_book = _transaction_keys_in_book(rows)
-    errors.extend(
-        RowError(_row_of(seen, t), None, "This transaction is already in the book.")
-        for t in rows
-        if _transaction_key(t) in in_book
-    )
-    return rows, errors
-
-
-def _transaction_of(
+def transaction_of(
     row: CheckedRow,
     accounts: dict[int, Account],
     numbered: dict[str, Account],
@@ -324,23 +247,6 @@ def _transaction_of(
         realized_gain=gain,  # type: ignore[misc]
         description=description,
     )
-
-
-def _transaction_key(t: Transaction) -> tuple[Any, ...]:
-    return (
-        t.account_id,
-        t.security_id,
-        t.kind,
-        t.trade_date,
-        t.quantity,
-        t.amount,
-        t.realized_gain,
-        t.description,
-    )
-
-
-def _row_of(seen: dict[tuple[Any, ...], int], t: Transaction) -> int:
-    return seen[_transaction_key(t)]
 
 
 def check_prices(
@@ -380,29 +286,26 @@ def _chunks[V](values: Iterable[V]) -> Iterator[list[V]]:
         yield ordered[start : start + LOOKUP_CHUNK]
 
 
-def _account_ids(records: Sequence[Record]) -> set[int]:
-    ids = set()
-    for record in records:
+def accounts_identified(user: Any, ids: Iterable[str]) -> dict[int, Account]:
+    """The accounts of these ids (as the file's text) that the user may change, by id, with
+    their investment menus (others absent: an id out of reach reads as unknown)."""
+    parsed = set()
+    for text in ids:
         try:
-            ids.add(parse_id(record.cells.get("account", "")))
+            parsed.add(parse_id(text))
         except CellError:
             continue
-    return ids
-
-
-def _accounts_by_id(user: Any, records: Sequence[Record]) -> dict[int, Account]:
-    """Accounts named in the file that the user may change; any other id is simply absent."""
     writable = households_for(user, write=True)
     found: dict[int, Account] = {}
-    for ids in _chunks(sorted(_account_ids(records))):
-        accounts = Account.objects.filter(household__in=writable, pk__in=ids)
+    for keys in _chunks(sorted(parsed)):
+        accounts = Account.objects.filter(household__in=writable, pk__in=keys)
         found.update((a.pk, a) for a in accounts.prefetch_related("allowed_asset_classes"))
     return found
 
 
-def accounts_by_number(user: Any, records: Sequence[Record]) -> dict[str, Account]:
-    """Accounts named by number in the file that the user may change, by number."""
-    return accounts_numbered(user, {r.cells.get("account_number", "") for r in records})
+def menu_of(account: Account) -> frozenset[int]:
+    """The classes an account may hold (empty: any), from its prefetched menu."""
+    return frozenset(c.pk for c in account.allowed_asset_classes.all())
 
 
 def accounts_numbered(user: Any, numbers: Iterable[str]) -> dict[str, Account]:
@@ -430,41 +333,6 @@ def securities_named(user: Any, symbols: Iterable[str]) -> dict[str, Security]:
         matching = firm_securities.filter(symbol_key__in=keys)
         found.update((s.symbol.upper(), s) for s in matching)
     return found
-
-
-def _lot_keys_in_book(accounts: dict[int, Account]) -> set[tuple[Any, ...]]:
-    keys: set[tuple[Any, ...]] = set()
-    for ids in _chunks(sorted(accounts)):
-        keys.update(
-            Lot.objects.filter(account_id__in=ids).values_list(
-                "account_id", "security_id", "quantity", "cost_basis", "acquired_on"
-            )
-        )
-    return keys
-
-
-def _transaction_keys_in_book(rows: Sequence[Transaction]) -> set[tuple[Any, ...]]:
-    if not rows:
-        return set()
-    first = min(t.trade_date for t in rows)
-    last = max(t.trade_date for t in rows)
-    keys: set[tuple[Any, ...]] = set()
-    for ids in _chunks(sorted({t.account_id for t in rows})):
-        keys.update(
-            Transaction.objects.filter(
-                account_id__in=ids, trade_date__gte=first, trade_date__lte=last
-            ).values_list(
-                "account_id",
-                "security_id",
-                "kind",
-                "trade_date",
-                "quantity",
-                "amount",
-                "realized_gain",
-                "description",
-            )
-        )
-    return keys
 
 
 def price_days_in_book(points: Sequence[PricePoint]) -> set[tuple[int, date]]:

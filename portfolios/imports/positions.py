@@ -25,72 +25,30 @@ from typing import IO, Any
 from django.db.models import F
 from django.utils import timezone
 
-from portfolios.imports.checks import (
-    LOOKUP_CHUNK,
-    CheckedRow,
-    accounts_numbered,
-    position_of,
-    securities_named,
-)
-from portfolios.imports.files import FileRefused, Layout, Record, RowError, read_chunks
-from portfolios.imports.kinds import CHANGES_KEPT, COLUMNS, WRITE_BATCH, ImportKind, ImportReport
+from portfolios.imports.checks import LOOKUP_CHUNK, CheckedRow, lot_of
+from portfolios.imports.files import FileRefused, Layout, Record, RowError
+from portfolios.imports.kinds import CHANGES_KEPT, WRITE_BATCH, ImportKind, ImportReport
 from portfolios.imports.reconcile import Lots, Reconciled, cents, duplicates, reconcile, shares
-from portfolios.imports.streams import KeptErrors, chunk_rows, failed, refused
-from portfolios.locks import lock_household
+from portfolios.imports.streams import Lookups, StreamScan, refused
 from portfolios.models import Account, Lot, Security
 
 
 @dataclass
-class Scan:
+class Scan(StreamScan):
     """What the first pass keeps: the good rows' keys, the lookups, the errors."""
 
     lots: Lots = field(default_factory=Lots)
-    accounts: dict[str, Account] = field(default_factory=dict)
-    securities: dict[str, Security] = field(default_factory=dict)
-    looked_up: set[str] = field(default_factory=set)  # "n:" numbers and "s:" symbols asked
-    shape: KeptErrors = field(default_factory=KeptErrors)  # rows the reader refused
-    errors: KeptErrors = field(default_factory=KeptErrors)  # rows the checks refused
-    unknown_symbols: set[str] = field(default_factory=set)
-    rows_read: int = 0
 
-    def look_up(self, user: Any, records: Sequence[Record]) -> None:
-        numbers = {r.cells.get("account_number", "") for r in records}
-        numbers = {n for n in numbers if f"n:{n}" not in self.looked_up}
-        symbols = {r.cells.get("symbol", "").upper() for r in records}
-        symbols = {s for s in symbols if f"s:{s}" not in self.looked_up}
-        self.accounts.update(accounts_numbered(user, numbers))
-        self.securities.update(securities_named(user, symbols))
-        self.looked_up.update({f"n:{n}" for n in numbers} | {f"s:{s}" for s in symbols})
-
-    def check(self, records: Sequence[Record], today: date) -> None:
+    def check(self, records: Sequence[Record], lookups: Lookups, today: date) -> None:
         for record in records:
             row = CheckedRow(record)
-            found = position_of(row, self.accounts, self.securities, today=today)
+            account = row.account_by_number(lookups.by_number)
+            found = lot_of(row, account, lookups.securities, today=today)
             if found is None:
-                self.errors.extend(row.errors)
-                self.unknown_symbols.update(
-                    e.value for e in row.errors if e.column == "symbol" and e.value
-                )
+                self.refuse(row)
                 continue
             account, security, quantity, basis, acquired = found
             self.lots.add(record.row, account.pk, security.pk, acquired, quantity, basis)
-
-
-def scan_positions(
-    upload: IO[bytes] | bytes, *, user: Any, today: date, layout: Layout | None
-) -> Scan:
-    """The first pass over the file. Raises FileRefused as the reader does."""
-    scan = Scan()
-    filename = str(getattr(upload, "name", "") or "")
-    columns = COLUMNS[ImportKind.POSITIONS]
-    for part in read_chunks(upload, columns, layout, filename=filename, size=chunk_rows()):
-        scan.shape.extend(part.errors)
-        scan.rows_read += len(part.records)
-        if scan.shape.count:
-            continue  # rows the reader refused are the report: the checks would be dropped
-        scan.look_up(user, part.records)
-        scan.check(part.records, today)
-    return scan
 
 
 def positions_stream(
@@ -103,36 +61,35 @@ def positions_stream(
 ) -> ImportReport:
     """Check, reconcile and (unless a dry run or any error) write a positions file."""
     report = ImportReport(kind=ImportKind.POSITIONS, dry_run=dry_run)
+    scan, lookups = Scan(), Lookups(user)
     try:
-        scan = scan_positions(upload, user=user, today=today, layout=layout)
+        for records in scan.chunks(upload, ImportKind.POSITIONS, layout):
+            lookups.look_up(records)
+            scan.check(records, lookups, today)
     except FileRefused as why:
         return refused(report, why)
-    report = dataclasses.replace(report, rows_read=scan.rows_read)
     if not scan.shape.count:
         scan.errors.extend(
-            [
-                RowError(row, None, f"A duplicate lot: the same as row {earlier}.")
-                for row, earlier in duplicates(scan.lots)
-            ]
+            RowError(row, None, f"A duplicate lot: the same as row {earlier}.")
+            for row, earlier in duplicates(scan.lots)
         )
-    wrong = scan.shape if scan.shape.count else scan.errors
-    if wrong.count:
-        return failed(report, wrong, symbols_unknown=tuple(sorted(scan.unknown_symbols)))
-    accounts = {a.pk: a for a in scan.accounts.values()}
+    if scan.wrong.count:
+        return scan.failed(report)
+    accounts = lookups.accounts()
     named = set(scan.lots.account)
     book = book_lots(named)
     done = reconcile(scan.lots, book)
     report = dataclasses.replace(
         report,
+        rows_read=scan.rows_read,
         created=len(done.added),
         updated=len(done.changed),
         closed=len(done.closed),
         unchanged=done.unchanged,
-        changes=tuple(change_lines(scan, book, done, accounts)),
+        changes=tuple(change_lines(scan, lookups, book, done, accounts)),
     )
     if report.written:
-        for household_id in sorted({accounts[pk].household_id for pk in named}):
-            lock_household(household_id)
+        lookups.lock_households(named)
         write_positions(scan.lots, book, done, user=user)
     return report
 
@@ -156,8 +113,9 @@ def book_lots(account_ids: Iterable[int]) -> Lots:
     return book
 
 
-def write_positions(file: Lots, book: Lots, done: Reconciled, *, user: Any) -> None:
-    for batch in batched(done.added, WRITE_BATCH):
+def create_lots(file: Lots, indices: Iterable[int]) -> None:
+    """Create the file's lots at these indices, ``WRITE_BATCH`` at a time."""
+    for batch in batched(indices, WRITE_BATCH):
         Lot.objects.bulk_create(
             [
                 Lot(
@@ -170,6 +128,10 @@ def write_positions(file: Lots, book: Lots, done: Reconciled, *, user: Any) -> N
                 for i in batch
             ]
         )
+
+
+def write_positions(file: Lots, book: Lots, done: Reconciled, *, user: Any) -> None:
+    create_lots(file, done.added)
     for pairs in batched(done.changed, WRITE_BATCH):
         Lot.objects.bulk_update(
             [
@@ -192,14 +154,14 @@ def write_positions(file: Lots, book: Lots, done: Reconciled, *, user: Any) -> N
 
 
 def change_lines(
-    scan: Scan, book: Lots, done: Reconciled, accounts: dict[int, Account]
+    scan: Scan, lookups: Lookups, book: Lots, done: Reconciled, accounts: dict[int, Account]
 ) -> Iterator[dict[str, str]]:
     """The first ``CHANGES_KEPT`` lines: added, then changed, then closed."""
     kept: list[tuple[str, Lots, int, int | None]]  # action, the lot's side and index, new
     kept = [("added", scan.lots, i, None) for i in done.added[:CHANGES_KEPT]]
     kept += [("changed", book, old, new) for old, new in done.changed[: CHANGES_KEPT - len(kept)]]
     kept += [("closed", book, b, None) for b in done.closed[: CHANGES_KEPT - len(kept)]]
-    symbols = {s.pk: s.symbol for s in scan.securities.values()}
+    symbols = {s.pk: s.symbol for s in lookups.securities.values()}
     missing = {lots.security[at] for _, lots, at, _ in kept} - symbols.keys()
     symbols.update(Security.objects.filter(pk__in=missing).values_list("pk", "symbol"))
     for action, lots, at, new in kept:

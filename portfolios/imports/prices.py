@@ -20,19 +20,16 @@ from typing import IO, Any
 from portfolios.imports.checks import check_prices, price_days_in_book, repriced_securities
 from portfolios.imports.files import FileRefused, Layout, Record, RowError, Table, read_chunks
 from portfolios.imports.kinds import COLUMNS, WRITE_BATCH, ImportKind, ImportReport
-from portfolios.imports.streams import KeptErrors, chunk_rows, failed, refused
+from portfolios.imports.streams import StreamScan, chunk_rows, refused
 from portfolios.models import PricePoint, Security
 
 DAY_BITS = 22  # date.max.toordinal() < 2**22
 
 
 @dataclass
-class PriceScan:
+class PriceScan(StreamScan):
     seen: dict[int, int] = field(default_factory=dict)  # packed (security, day) -> first row
     newest: dict[int, PricePoint] = field(default_factory=dict)  # by security
-    shape: KeptErrors = field(default_factory=KeptErrors)
-    errors: KeptErrors = field(default_factory=KeptErrors)
-    rows_read: int = 0
     points: int = 0
     updated: int = 0
 
@@ -72,14 +69,10 @@ def scan_prices(
     upload: IO[bytes] | bytes, *, user: Any, today: date, layout: Layout | None
 ) -> PriceScan:
     scan = PriceScan()
-    for part in _chunks(upload, layout):
-        scan.shape.extend(part.errors)
-        scan.rows_read += len(part.records)
-        if scan.shape.count:
-            continue
-        points, errors = check_prices(part.records, user=user, today=today)
+    for records in scan.chunks(upload, ImportKind.PRICES, layout):
+        points, errors = check_prices(records, user=user, today=today)
         scan.errors.extend(errors)
-        scan.take(points, _point_rows(part.records, errors))
+        scan.take(points, _point_rows(records, errors))
     return scan
 
 
@@ -92,13 +85,12 @@ def prices_stream(
         scan = scan_prices(upload, user=user, today=today, layout=layout)
     except FileRefused as why:
         return refused(report, why)
-    report = dataclasses.replace(report, rows_read=scan.rows_read)
-    wrong = scan.shape if scan.shape.count else scan.errors
-    if wrong.count:
-        return failed(report, wrong)
+    if scan.wrong.count:
+        return scan.failed(report)
     repriced = repriced_securities(list(scan.newest.values()))
     report = dataclasses.replace(
         report,
+        rows_read=scan.rows_read,
         created=scan.points - scan.updated,
         updated=scan.updated,
         securities_repriced=len(repriced),

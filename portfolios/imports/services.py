@@ -1,4 +1,9 @@
-"""CSV imports of the book of record: lots, transactions and daily prices (the services).
+"""Imports of the book of record: positions, lots, transactions, cash and daily prices.
+
+Each kind is streamed in chunks, in bounded memory, by its own module
+(``portfolios.imports.positions``, ``lots``, ``transactions``, ``cash``, ``prices``);
+these are the services that run them, keep their records and create the
+securities a file names that the firm lacks.
 
 All or nothing: every row is checked first (types, numbers, dates, the account
 among those the user may change, the symbol among the firm's securities,
@@ -10,7 +15,9 @@ reports what would be written, and writes nothing.
 - Lots are created (an identical lot already in the book is an error, so a
   file imported twice is refused rather than doubling the holdings). An
   account with an investment menu (a 401(k)) takes only lots of its classes.
-- Transactions are history only: importing them changes neither lots nor cash.
+- Transactions are history, or, when the user applies them, move the book (lots
+  and cash, with the realised gain and wash sales).
+- Positions reconcile the book's lots to the custodian's; cash sets balances.
 - Prices are upserted by (security, date); a price dated on or after the
   security's newest one (its price points and its ``price_date``) also becomes
   the security's last price.
@@ -20,8 +27,8 @@ accounts of ``households_for(user, write=True)``; an account outside them is
 "unknown", exactly like one that does not exist. Prices are kept by admins and
 operations (``can_edit_securities``), as securities are.
 
-Reading the file is ``portfolios.imports.files``; checking its rows against the
-book, in bulk, is ``portfolios.imports.checks``.
+Reading the file is ``portfolios.imports.files``; checking a row is
+``portfolios.imports.checks``; the first pass they share, ``portfolios.imports.streams``.
 """
 
 from __future__ import annotations
@@ -38,60 +45,25 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from advisory.api_errors import DomainError
 from portfolios.access import can_edit_securities, firm_id_of
-from portfolios.imports.checks import (
-    check_cash,
-    check_lots,
-    check_transactions,
-    price_days_in_book,
-    repriced_securities,
-)
-from portfolios.imports.files import (
-    FileRefused,
-    Layout,
-    Record,
-    RowError,
-    progress_hook,
-    read_table,
-)
-from portfolios.imports.kinds import (
-    COLUMNS,
-    WRITE_BATCH,
-    ImportKind,
-    ImportReport,
-    may_import,
-)
+from portfolios.imports.cash import cash_stream
+from portfolios.imports.checks import price_days_in_book, repriced_securities
+from portfolios.imports.files import Layout, progress_hook
+from portfolios.imports.kinds import ImportKind, ImportReport, may_import
+from portfolios.imports.lots import lots_stream
 from portfolios.imports.models import ImportMapping, ImportRecord, ImportStatus
 from portfolios.imports.positions import positions_stream
 from portfolios.imports.prices import prices_stream, upsert_prices
 from portfolios.imports.progress import report_progress
-from portfolios.models import Account, AssetClass, Lot, PricePoint, Security, Transaction
-from portfolios.services import transaction_record
+from portfolios.imports.transactions import transactions_stream
+from portfolios.models import AssetClass, PricePoint, Security
 
 # --- services ---------------------------------------------------------------------------------
 
 
-def _create_rows(
-    kind: ImportKind,
-    check: Callable[..., tuple[list[Any], list[RowError]]],
-    model: type[Lot] | type[Transaction],
-    *,
-    user: Any,
-    upload: IO[bytes] | bytes,
-    dry_run: bool,
-    today: date | None,
-    layout: Layout | None = None,
-) -> ImportReport:
-    """Read, check every row, then create them all (unless a dry run or any error)."""
-    report, records = _read(kind, user=user, upload=upload, dry_run=dry_run, layout=layout)
-    if not report.ok:
-        return report
-    rows, errors = check(records, user=user, today=today or timezone.localdate())
-    report = _with(report, errors, created=len(rows))
-    if report.written:
-        model.objects.bulk_create(rows, batch_size=WRITE_BATCH)
-    return report
+def _may(user: Any, kind: ImportKind) -> None:
+    if not may_import(user, kind):
+        raise PermissionDenied(f"You may not import {kind.value}.")
 
 
 @transaction.atomic
@@ -103,17 +75,13 @@ def lots_import(
     today: date | None = None,
     layout: Layout | None = None,
 ) -> ImportReport:
-    """Create the file's lots in accounts the user may change, or nothing."""
-    return _create_rows(
-        ImportKind.LOTS,
-        check_lots,
-        Lot,
-        user=user,
-        upload=upload,
-        dry_run=dry_run,
-        today=today,
-        layout=layout,
-    )
+    """Create the file's lots in accounts the user may change, or nothing.
+
+    Streamed in chunks, in bounded memory: ``portfolios.imports.lots``.
+    """
+    _may(user, ImportKind.LOTS)
+    today = today or timezone.localdate()
+    return lots_stream(user=user, upload=upload, dry_run=dry_run, today=today, layout=layout)
 
 
 @transaction.atomic
@@ -130,49 +98,18 @@ def transactions_import(
 
     Applied in trade-date order (then file order) through ``transaction_apply``; a
     transaction the book cannot take (more shares sold than held, cash below zero)
-    is that row's error and nothing is written.
+    is that row's error and nothing is written. Streamed in chunks, in bounded
+    memory: ``portfolios.imports.transactions``.
     """
-    report = _create_rows(
-        ImportKind.TRANSACTIONS,
-        check_transactions,
-        Transaction,
+    _may(user, ImportKind.TRANSACTIONS)
+    return transactions_stream(
         user=user,
         upload=upload,
-        dry_run=dry_run or apply,
-        today=today,
+        dry_run=dry_run,
+        today=today or timezone.localdate(),
         layout=layout,
+        apply=apply,
     )
-    if not apply or not report.ok:
-        return report
-    report = dataclasses.replace(report, dry_run=dry_run)
-    _, records = _read(
-        ImportKind.TRANSACTIONS, user=user, upload=upload, dry_run=dry_run, layout=layout
-    )
-    rows, _ = check_transactions(records, user=user, today=today or timezone.localdate())
-    numbered = sorted(zip(records, rows, strict=True), key=lambda p: (p[1].trade_date, p[0].row))
-    with transaction.atomic():
-        sid = transaction.savepoint_create()
-        errors: list[RowError] = []
-        for record, row in numbered:
-            try:
-                transaction_record(
-                    account=row.account,
-                    kind=row.kind,
-                    trade_date=row.trade_date,
-                    amount=row.amount,
-                    security=row.security,
-                    quantity=row.quantity,
-                    description=row.description,
-                    apply=True,
-                )
-            except DomainError as refused:
-                errors.append(RowError(record.row, None, refused.message))
-                break
-        if errors or dry_run:
-            transaction.savepoint_rollback(sid)
-        else:
-            transaction.savepoint_commit(sid)
-    return _with(report, errors)
 
 
 @transaction.atomic
@@ -188,8 +125,7 @@ def prices_import(
 
     Streamed in chunks, in bounded memory: ``portfolios.imports.prices``.
     """
-    if not may_import(user, ImportKind.PRICES):
-        raise PermissionDenied("You may not import prices.")
+    _may(user, ImportKind.PRICES)
     today = today or timezone.localdate()
     return prices_stream(user=user, upload=upload, dry_run=dry_run, today=today, layout=layout)
 
@@ -201,25 +137,6 @@ def prices_upsert(points: list[PricePoint]) -> tuple[int, int]:
     updated = sum((p.security_id, p.date) in existing for p in points)
     upsert_prices(points, repriced_securities(points))
     return len(points) - updated, updated
-
-
-def _read_checked[T](
-    kind: ImportKind,
-    check: Callable[..., tuple[T, list[RowError]]],
-    user: Any,
-    upload: IO[bytes] | bytes,
-    dry_run: bool,
-    today: date | None,
-    layout: Layout | None,
-) -> tuple[ImportReport, T | None]:
-    """Read a file and check its rows: the report, and the checked rows (None: refused)."""
-    report, records = _read(kind, user=user, upload=upload, dry_run=dry_run, layout=layout)
-    if not report.ok:
-        return report, None
-    checked, errors = check(records, user=user, today=today or timezone.localdate())
-    if errors:
-        return _with(report, errors), None
-    return report, checked
 
 
 @transaction.atomic
@@ -235,8 +152,7 @@ def positions_import(
 
     Streamed in chunks, in bounded memory: ``portfolios.imports.positions``.
     """
-    if not may_import(user, ImportKind.POSITIONS):
-        raise PermissionDenied("You may not import positions.")
+    _may(user, ImportKind.POSITIONS)
     return positions_stream(
         user=user,
         upload=upload,
@@ -255,31 +171,13 @@ def cash_import(
     today: date | None = None,
     layout: Layout | None = None,
 ) -> ImportReport:
-    """Set each account's cash to the file's balance; the differences are the report's changes."""
-    report, balances = _read_checked(
-        ImportKind.CASH, check_cash, user, upload, dry_run, today, layout
-    )
-    if balances is None:
-        return report
-    moved = [(a, cash) for a, cash in balances if a.cash != cash]
-    changes = tuple(
-        {
-            "action": "changed",
-            "account": a.name,
-            "cash": str(a.cash),
-            "new_cash": str(cash),
-            "difference": str(cash - a.cash),
-        }
-        for a, cash in moved
-    )
-    report = _with(
-        report, [], updated=len(moved), unchanged=len(balances) - len(moved), changes=changes
-    )
-    if report.written:
-        for account, cash in moved:
-            account.cash = cash
-        Account.objects.bulk_update([a for a, _ in moved], ("cash",), batch_size=WRITE_BATCH)
-    return report
+    """Set each account's cash to the file's balance; the differences are the report's changes.
+
+    Streamed in chunks: ``portfolios.imports.cash``.
+    """
+    _may(user, ImportKind.CASH)
+    today = today or timezone.localdate()
+    return cash_stream(user=user, upload=upload, dry_run=dry_run, today=today, layout=layout)
 
 
 IMPORTERS: dict[ImportKind, Callable[..., ImportReport]] = {
@@ -452,30 +350,6 @@ def summary_json(report: ImportReport) -> dict[str, Any]:
     }
 
 
-def _read(
-    kind: ImportKind,
-    *,
-    user: Any,
-    upload: IO[bytes] | bytes,
-    dry_run: bool,
-    layout: Layout | None = None,
-) -> tuple[ImportReport, list[Record]]:
-    if not may_import(user, kind):
-        raise PermissionDenied(f"You may not import {kind.value}.")
-    report = ImportReport(kind=kind, dry_run=dry_run)
-    filename = getattr(upload, "name", "") or ""
-    try:
-        table = read_table(upload, COLUMNS[kind], layout, filename=str(filename))
-    except FileRefused as refused:
-        refusal = RowError(refused.row, None, refused.message)
-        return dataclasses.replace(_with(report, [refusal]), file_refused=True), []
-    if kind == ImportKind.TRANSACTIONS and not table.errors and table.records:
-        cells = table.records[0].cells
-        if "account" not in cells and "account_number" not in cells:
-            table.errors.append(RowError(1, "account_number", "This column is missing."))
-    return _with(report, table.errors, rows_read=len(table.records)), table.records
-
-
 def layout_of(mapping: ImportMapping | None) -> Layout | None:
     """A saved mapping as the file reader's layout (None: the generic layout)."""
     if mapping is None:
@@ -489,10 +363,3 @@ def layout_of(mapping: ImportMapping | None) -> Layout | None:
         encoding=mapping.encoding,
         delimiter=mapping.delimiter,
     )
-
-
-def _with(report: ImportReport, errors: list[RowError], **counts: Any) -> ImportReport:
-    ordered = tuple(sorted(errors, key=lambda e: e.row or 0))  # stable: columns keep their order
-    if ordered:
-        counts.pop("created", None)  # nothing is created when anything is wrong
-    return dataclasses.replace(report, errors=report.errors + ordered, **counts)

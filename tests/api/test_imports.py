@@ -207,8 +207,9 @@ def test_a_200_row_import_costs_a_constant_number_of_queries(
     rows = [(taxable.pk, "VTI", n + 1, "100", date(2025, 1, 2)) for n in range(200)]
     client = api_as("operations")
 
-    # Throttle, membership, then the import's own (see tests/portfolios/test_imports.py).
-    with django_assert_max_num_queries(12):
+    # Throttle, membership, then the import's own (see tests/portfolios/imports/test_imports.py:
+    # now with the household's lock before the lots are written).
+    with django_assert_max_num_queries(13):
         response = post_file(client, "lots", csv_bytes([LOT_HEADER, *rows]))
 
     assert response.status_code == 201

@@ -543,8 +543,8 @@ def test_only_admins_and_operations_import_prices(world: World, persona: str) ->
 
 # --- query counts ---------------------------------------------------------------------------
 
-# Lots: savepoint, accounts, their menus, securities, lots already in the book, one insert,
-# release. Prices: savepoint, securities, days in the book, newest days, one upsert, one
+# Lots: savepoint, accounts, their menus, securities, lots already in the book, the
+# household's lock, one insert, release. Prices: savepoint, securities, days in the book, newest days, one upsert, one
 # update of last prices, release. One spare.
 IMPORT_MAX_QUERIES = 8
 

@@ -9,11 +9,15 @@ import pytest
 
 import portfolios.imports.positions as positions
 import portfolios.imports.streams as streams
+import portfolios.imports.transactions as transactions
 from portfolios.imports.files import progress_hook
 from portfolios.imports.models import ImportRecord
 from portfolios.imports.services import prices_import
-from portfolios.models import Lot, PricePoint
+from portfolios.models import Account, Lot, PricePoint, SaleLot, Transaction
 from tests.conftest import World
+from tests.factories import AccountFactory
+from portfolios.imports.kinds import ImportKind
+from portfolios.imports.services import book_import
 from tests.portfolios.imports.test_positions import HEADER, TODAY, book, numbered, rows, run
 
 __all__ = ["numbered"]  # the fixture, shared with the positions tests
@@ -26,7 +30,7 @@ def _two_rows_a_chunk(settings) -> None:  # type: ignore[no-untyped-def]
     settings.IMPORT_CHUNK_ROWS = 2
 
 
-def _lots_of(world: World) -> int:
+def _lots_of(world: World) -> int:  # how many lots the household holds
     return Lot.objects.filter(account__household=world.household).count()
 
 
@@ -150,3 +154,196 @@ def test_prices_in_chunks_all_land_and_an_error_in_the_last_chunk_writes_nothing
     assert (report.created, report.updated, report.rows_read) == (5, 0, 5)
     vti = set(PricePoint.objects.filter(security__symbol="VTI").values_list("date", "close"))
     assert {(date(2026, 11, n), D(240 + n)) for n in range(1, 6)} <= vti
+
+
+# --- lots -----------------------------------------------------------------------------------
+
+LOTS = "account,symbol,quantity,cost_basis,acquired_on\n"
+
+
+def _joint(world: World) -> Account:
+    return Account.objects.get(household=world.household, name="Joint brokerage")
+
+
+def test_lots_in_chunks_catch_repeats_across_chunks_and_lots_already_in_the_book(
+    world: World,
+) -> None:
+    joint = _joint(world).pk
+    held = Lot.objects.filter(account_id=joint).select_related("security").first()
+    assert held is not None
+    in_book = f"{joint},{held.security.symbol},{held.quantity},{held.cost_basis},{held.acquired_on}"
+    before = _lots_of(world)
+    data = (
+        LOTS
+        + f"{joint},VTI,1,100.00,2024-03-01\n"  # row 2, chunk 1
+        + f"{joint},BND,2,150.00,2024-03-01\n"  # row 3, chunk 1
+        + in_book  # row 4, chunk 2: the book has it
+        + "\n"
+        + f"{joint},VTI,1,100.00,2024-03-01\n"  # row 5, chunk 2: row 2 again
+        + in_book  # row 6, chunk 3: row 4 again (said once: the same as row 4)
+        + "\n"
+    ).encode()
+    report = run(world, data, kind="lots")
+    assert rows(report) == [
+        (4, None, "This lot is already in the book."),
+        (5, None, "The same lot as row 2."),
+        (6, None, "The same lot as row 4."),
+    ]
+    assert (report.rows_read, report.created) == (5, 0)
+    assert _lots_of(world) == before
+
+
+def test_lots_in_chunks_are_all_created_with_their_values(world: World) -> None:
+    joint = _joint(world).pk
+    before = _lots_of(world)
+    good = "".join(f"{joint},BND,{n}.5,{n}0.25,2024-04-0{n}\n" for n in range(1, 6))
+    report = run(world, (LOTS + good).encode(), kind="lots")
+    assert (report.ok, report.created, report.rows_read) == (True, 5, 5)
+    created = set(
+        Lot.objects.filter(account_id=joint, security__symbol="BND", acquired_on__year=2024)
+        .filter(acquired_on__month=4)
+        .values_list("quantity", "cost_basis", "acquired_on")
+    )
+    assert created == {(D(f"{n}.5"), D(f"{n}0.25"), date(2024, 4, n)) for n in range(1, 6)}
+    assert _lots_of(world) == before + 5
+    again = run(world, (LOTS + good).encode(), kind="lots")
+    assert [r for r, _, _ in rows(again)] == [2, 3, 4, 5, 6]  # each already in the book
+    assert _lots_of(world) == before + 5
+
+
+# --- transactions ---------------------------------------------------------------------------
+
+TRADES = "account_number,symbol,kind,trade_date,quantity,amount,description\n"
+
+
+@pytest.fixture
+def empty_account(world: World) -> Account:
+    return AccountFactory(household=world.household, account_number="88055555", cash=D("0.00"))
+
+
+def test_transactions_repeated_across_chunks_and_in_the_book_are_refused(
+    world: World, empty_account: Account
+) -> None:
+    first = (
+        TRADES
+        + "88055555,,deposit,2026-01-02,,1000.00,Opening\n"  # row 2
+        + "88055555,,fee,2026-01-31,,-5.00,\n"  # row 3
+    ).encode()
+    assert run(world, first, kind="transactions").written
+    data = (
+        TRADES
+        + "88055555,,deposit,2026-02-02,,250.00,Top-up\n"  # row 2, chunk 1
+        + "88055555,,deposit,2026-02-02,,250.00,Top-up again\n"  # row 3: another description
+        + "88055555,,fee,2026-01-31,,-5.00,\n"  # row 4, chunk 2: in the book
+        + "88055555,,deposit,2026-02-02,,250.00,Top-up\n"  # row 5, chunk 2: row 2 again
+    ).encode()
+    report = run(world, data, kind="transactions")
+    assert rows(report) == [
+        (4, None, "This transaction is already in the book."),
+        (5, None, "The same transaction as row 2."),
+    ]
+    assert Transaction.objects.filter(account=empty_account).count() == 2
+
+
+def test_equal_hashes_of_different_transactions_are_told_apart(
+    world: World, empty_account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transactions, "key_hash", lambda key: 0)  # every key collides
+    distinct = (
+        TRADES
+        + "88055555,,deposit,2026-02-02,,250.00,\n"  # row 2
+        + "88055555,,deposit,2026-02-03,,250.00,\n"  # row 3: another day
+        + "88055555,,deposit,2026-02-02,,250.01,\n"  # row 4: another amount
+    )
+    repeated = (
+        distinct
+        + "88055555,,deposit,2026-02-03,,250.00,\n"  # row 5: row 3 again
+        + "88055555,,deposit,2026-02-02,,250.00,\n"  # row 6: row 2 again
+    )
+    report = run(world, repeated.encode(), kind="transactions")
+    assert rows(report) == [
+        (5, None, "The same transaction as row 3."),
+        (6, None, "The same transaction as row 2."),
+    ]
+    accepted = run(world, distinct.encode(), kind="transactions")
+    assert (accepted.written, accepted.created) == (True, 3)
+    again = run(world, distinct.encode(), kind="transactions")
+    assert [r for r, _, _ in rows(again)] == [2, 3, 4]  # each already in the book
+
+
+def test_applied_transactions_move_the_book_in_trade_date_order_across_chunks(
+    world: World, empty_account: Account
+) -> None:
+    data = (
+        TRADES
+        + "88055555,VTI,sell,2026-03-02,4,480.00,\n"  # row 2, chunk 1: applied last
+        + "88055555,,deposit,2026-01-02,,1000.00,\n"  # row 3, chunk 1: applied first
+        + "88055555,VTI,buy,2026-02-02,10,-1000.00,\n"  # row 4, chunk 2
+    ).encode()
+    report = book_import(
+        kind=ImportKind.TRANSACTIONS,
+        user=world.user("operations"),
+        upload=data,
+        today=TODAY,
+        apply=True,
+    )
+    assert report.written, rows(report)
+    empty_account.refresh_from_db()
+    assert empty_account.cash == D("480.00")  # 0 + 1,000 - 1,000 + 480
+    lot = Lot.objects.get(account=empty_account)
+    assert (lot.quantity, lot.cost_basis, lot.acquired_on) == (D(6), D("600.00"), date(2026, 2, 2))
+    sale = Transaction.objects.get(account=empty_account, kind="sell")
+    assert (sale.cost_basis, sale.realized_gain) == (D("400.00"), D("80.00"))
+    assert SaleLot.objects.filter(transaction=sale).count() == 1
+
+
+def test_a_sale_the_book_cannot_take_is_its_rows_error_and_nothing_moves(
+    world: World, empty_account: Account
+) -> None:
+    data = (
+        TRADES
+        + "88055555,,deposit,2026-01-02,,1000.00,\n"  # row 2
+        + "88055555,VTI,buy,2026-02-02,1,-100.00,\n"  # row 3
+        + "88055555,VTI,sell,2026-03-02,4,480.00,\n"  # row 4, chunk 2: 4 of 1 share
+    ).encode()
+    report = book_import(
+        kind=ImportKind.TRANSACTIONS,
+        user=world.user("operations"),
+        upload=data,
+        today=TODAY,
+        apply=True,
+    )
+    assert [(r, c) for r, c, _ in rows(report)] == [(4, None)]
+    empty_account.refresh_from_db()
+    assert empty_account.cash == D("0.00")
+    assert not Lot.objects.filter(account=empty_account).exists()
+    assert not Transaction.objects.filter(account=empty_account).exists()
+
+
+# --- cash -----------------------------------------------------------------------------------
+
+CASH = "account_number,date,cash\n"
+
+
+def test_cash_in_chunks_sets_balances_and_refuses_an_account_twice(numbered: World) -> None:
+    joint = _joint(numbered)
+    data = (
+        CASH
+        + "88012345,2026-11-27,1500.00\n"  # row 2, chunk 1
+        + "88067890,2026-11-27,20.00\n"  # row 3, chunk 1
+        + "88012345,2026-11-28,1600.00\n"  # row 4, chunk 2: row 2's account again
+    ).encode()
+    report = run(numbered, data, kind="cash")
+    assert rows(report) == [(4, None, "The same account as row 2.")]
+    joint.refresh_from_db()
+    before = joint.cash
+    assert before != D("1500.00")
+    accepted = run(numbered, data[: data.index(b"88012345,2026-11-28")], kind="cash")
+    assert accepted.written
+    joint.refresh_from_db()
+    assert joint.cash == D("1500.00")
+    assert [(c["account"], c["cash"], c["new_cash"]) for c in accepted.changes][0] == (
+        "Joint brokerage",
+        str(before),
+        "1500.00",
+    )
