@@ -2,6 +2,11 @@
 
 Each benchmark module has ``run() -> dict``. Pick some with
 ``python -m benchmarks location rebalance``; the default is all of them.
+
+Each benchmark's figures carry their own ``run_at``. A benchmark that cannot run here
+(``{"skipped": why}``, e.g. the PostgreSQL import without ``IMPORT_BENCH_DATABASE_URL``)
+keeps the figures an earlier run stored, marked ``from_earlier_run`` with why this
+run skipped it, instead of overwriting them (``merge_figures``).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 import platform
 import sys
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +34,21 @@ BENCHMARKS = {
     "load": "benchmarks.load_test",
 }
 OUTPUT = Path(__file__).resolve().parent / "results.json"
+UNDATED = "not recorded (stored before figures were dated; see the git log of results.json)"
+
+
+def merge_figures(
+    previous: Mapping[str, Any] | None, fresh: Mapping[str, Any], *, run_at: str
+) -> dict[str, Any]:
+    """What to store for a benchmark: ``fresh`` dated ``run_at``, unless it was skipped
+    and ``previous`` holds measured figures; then those, with their own date, marked."""
+    skipped = fresh.get("skipped")
+    if skipped is None or not previous or "skipped" in previous:
+        return {**fresh, "run_at": run_at}
+    kept = {k: v for k, v in previous.items() if k != "from_earlier_run"}
+    kept.setdefault("run_at", UNDATED)
+    kept["from_earlier_run"] = f"figures of {kept['run_at']}; skipped on {run_at}: {skipped}"
+    return kept
 
 
 def main(names: list[str]) -> int:
@@ -39,10 +60,11 @@ def main(names: list[str]) -> int:
     results: dict[str, Any] = {}
     if OUTPUT.exists():
         results = json.loads(OUTPUT.read_text())
+    run_at = datetime.now(UTC).isoformat(timespec="seconds")
     results["_machine"] = {
         "python": platform.python_version(),
         "processor": platform.processor() or platform.machine(),
-        "run_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "run_at": run_at,
     }
     for name in chosen:
         print(f"== {name}", flush=True)
@@ -50,8 +72,10 @@ def main(names: list[str]) -> int:
         module = importlib.import_module(BENCHMARKS[name])
         figures = module.run()
         figures["wall_seconds"] = round(time.perf_counter() - started, 2)
-        results[name] = figures
         print(json.dumps(figures, indent=2, default=str), flush=True)
+        results[name] = merge_figures(results.get(name), figures, run_at=run_at)
+        if "from_earlier_run" in results[name]:
+            print(f"Kept the stored figures: {results[name]['from_earlier_run']}", flush=True)
         OUTPUT.parent.mkdir(exist_ok=True)
         OUTPUT.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"Figures written to {OUTPUT}")

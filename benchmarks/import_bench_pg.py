@@ -1,7 +1,8 @@
 """The positions import benchmark on PostgreSQL: ``IMPORT_BENCH_DATABASE_URL`` (flushed!).
 
 Point it at a database of its own (``postgres://postgres@127.0.0.1:5432/advisory_bench``):
-every size flushes it first. Without the variable the benchmark is skipped.
+every size flushes it first. Without the variable the benchmark is skipped (and
+``make bench`` keeps the figures an earlier run stored: ``benchmarks.__main__.merge_figures``).
 """
 
 from __future__ import annotations

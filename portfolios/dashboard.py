@@ -10,6 +10,15 @@ module knowing them (the book of record must not import ``policies``)::
     @register_flag_provider
     def drift_flags(households, as_of):  # -> {household_id: [Flag, ...]}
         ...
+
+Cards above the households table come the same way: a card provider takes the user
+and the date and returns a ``DashboardCard`` (its template and context) or None when
+it has nothing to show; a provider reads what it shows in a query or two, scoped by
+``portfolios.access``::
+
+    @register_card_provider
+    def model_change_card(user, as_of):  # -> DashboardCard | None
+        ...
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import DecimalField, F, QuerySet, Sum
 
@@ -30,6 +39,9 @@ from advisory.engine.types import CASH_CLASS, RMD_ACCOUNT_TYPES
 from advisory.lib.format import money, money_compact
 from portfolios.models import Account, Household, Lot
 from portfolios.snapshots import household_snapshots
+
+if TYPE_CHECKING:
+    from advisory.models import User
 
 IDLE_CASH_SHARE = Decimal("0.05")  # cash above reserves worth flagging, share of the household
 # Unrealised losses in taxable accounts worth a look: at least this many dollars and this
@@ -73,6 +85,31 @@ def register_flag_provider(provider: FlagProvider) -> FlagProvider:
     if provider not in _flag_providers:
         _flag_providers.append(provider)
     return provider
+
+
+@dataclass(frozen=True)
+class DashboardCard:
+    """A card another app puts on the dashboard: the template to include, and its context."""
+
+    template: str
+    context: Mapping[str, Any]
+
+
+CardProvider = Callable[["User", date], DashboardCard | None]
+_card_providers: list[CardProvider] = []
+
+
+def register_card_provider(provider: CardProvider) -> CardProvider:
+    """Add a source of a dashboard card (scoped to what the user may see, please)."""
+    if provider not in _card_providers:
+        _card_providers.append(provider)
+    return provider
+
+
+def dashboard_cards(user: User, *, as_of: date) -> list[DashboardCard]:
+    """The registered providers' cards for ``user``, in registration order; none empty."""
+    cards = (provider(user, as_of) for provider in _card_providers)
+    return [card for card in cards if card is not None]
 
 
 def _market_value() -> Any:

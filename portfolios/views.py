@@ -37,7 +37,7 @@ from advisory.models import Role
 from advisory.services import household_assign
 from portfolios.access import Capability, has_capability, household_for, role_of
 from portfolios.archiving import record_archive
-from portfolios.dashboard import book_totals, dashboard_rows
+from portfolios.dashboard import book_totals, dashboard_cards, dashboard_rows
 from portfolios.forms import HouseholdForm, SearchForm
 from portfolios.models import Household, Person, Restriction, Security
 from portfolios.records import Archivable
@@ -98,6 +98,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         context["book_value"] = book_totals(household_list(user=request.user))
         context["classes"] = list(asset_class_list(user=request.user))
         context["household_count"] = page.paginator.count if not text else None
+        context["cards"] = dashboard_cards(request.user, as_of=local_today())
         response = render(request, "portfolios/dashboard.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -6,21 +6,24 @@ advisors change them; clients are refused (403). A model of another firm is 404.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from advisory.models import Role
 from policies.modelportfolios.models import ModelBuyChoice, ModelPortfolio, ModelTarget
 from policies.models import InvestmentPolicy, PolicyStatus
 from portfolios.access import Capability, firm_id_of, households_for, role_of
+from portfolios.dashboard import DashboardCard
 
 if TYPE_CHECKING:
     from advisory.models import User
 
 READERS = (Role.ADMIN, Role.ADVISOR, Role.OPERATIONS)
+DASHBOARD_DRAFTS = 10  # rows on the dashboard's card; the model pages list them all
 WRITERS = (Role.ADMIN, Role.ADVISOR)
 
 
@@ -82,6 +85,47 @@ def model_drafts(*, model: ModelPortfolio, user: User) -> QuerySet[InvestmentPol
         )
         .select_related("household")
         .order_by("household__name", "household_id")
+    )
+
+
+def model_change_drafts(*, user: User) -> QuerySet[InvestmentPolicy]:
+    """Drafts a model's change made for its followers, awaiting activation, newest first.
+
+    A model's change drafts a version for each household whose active version follows
+    the model (``services.model_update``), so such a draft follows the model at a later
+    model version than the household's active one; a draft that starts following a
+    model is the IPS editor's, not a model change's. ``active_pk`` is the active
+    version (to compare with). Households the user may act on, as on the model's page.
+    """
+    active = InvestmentPolicy.objects.filter(
+        household_id=OuterRef("household_id"),
+        status=PolicyStatus.ACTIVE,
+        model_id=OuterRef("model_id"),
+        model_version__lt=OuterRef("model_version"),
+    )
+    return (
+        InvestmentPolicy.objects.filter(
+            status=PolicyStatus.DRAFT,
+            model__isnull=False,
+            household__in=households_for(user, write=Capability.EDIT_POLICY),
+        )
+        .annotate(active_pk=Subquery(active.values("pk")[:1]))
+        .filter(active_pk__isnull=False)
+        .select_related("household", "model")
+        .order_by("-created_at", "household__name", "pk")
+    )
+
+
+def model_change_card(user: User, as_of: date) -> DashboardCard | None:
+    """The dashboard's "Model changes to activate" card, or None when nothing waits."""
+    drafts = model_change_drafts(user=user)
+    shown = list(drafts[:DASHBOARD_DRAFTS])
+    if not shown:
+        return None
+    total = len(shown) if len(shown) < DASHBOARD_DRAFTS else drafts.count()
+    return DashboardCard(
+        "policies/modelportfolios/_dashboard_card.html",
+        {"drafts": shown, "more": total - len(shown)},
     )
 
 

@@ -22,7 +22,9 @@ from django.test import override_settings
 
 from advisory.engine.lots import is_long_term
 from advisory.models import Firm, Membership, Role, User
-from policies.models import DriftSnapshot
+from policies.modelportfolios.models import ModelPortfolio
+from policies.modelportfolios.selectors import model_change_drafts
+from policies.models import DriftSnapshot, InvestmentPolicy, PolicyStatus
 from policies.proposals.models import Proposal, ProposalStatus
 from portfolios.access import households_for
 from portfolios.demo import DEMO_FIRMS, DEMO_PASSWORD, SeedReport, seed_demo
@@ -483,6 +485,66 @@ def test_the_command_leaves_a_few_draft_proposals_once(seeded: SeedReport) -> No
         assert proposal.created_by_id == proposal.household.primary_advisor_id
         snapshot = DriftSnapshot.objects.get(household=proposal.household, computed_on=AS_OF)
         assert snapshot.needs_rebalance
+
+
+def test_the_command_seeds_a_model_that_households_follow_once(seeded: SeedReport) -> None:
+    # when: the command runs twice
+    call_command("seed_demo", "--as-of", AS_OF.isoformat(), stdout=StringIO())
+    again = StringIO()
+    call_command("seed_demo", "--as-of", AS_OF.isoformat(), stdout=again)
+
+    # then: one model per firm, changed once (US 45 -> 40, international 20 -> 25), with
+    # a buy list of the firm's funds, each in its class
+    assert "Model portfolios: 0 created" in again.getvalue()
+    assert ModelPortfolio.objects.count() == len(DEMO_FIRMS)
+    for name in FIRM_NAMES:
+        model = ModelPortfolio.objects.get(firm__name=name)
+        assert model.version == 2
+        assert (model.abs_band, model.rel_band) == (Decimal("0.05"), Decimal("0.25"))
+        weights = {t.asset_class.code: t.weight for t in model.targets.all()}
+        assert weights == {
+            "us_equity": Decimal("0.40"),
+            "intl_equity": Decimal("0.25"),
+            "us_bonds": Decimal("0.20"),
+            "real_estate": Decimal("0.05"),
+            "cash": Decimal("0.10"),
+        }
+        assert sum(weights.values()) == 1
+        choices = list(model.buy_list.select_related("security", "asset_class"))
+        assert {c.asset_class.code for c in choices} == set(weights)
+        for choice in choices:
+            assert choice.security.firm.name == name
+            assert choice.security.asset_class == choice.asset_class
+        us_equity = [c.security.symbol for c in choices if c.asset_class.code == "us_equity"]
+        assert us_equity == ["VTI", "SCHB"]
+
+        # the firm's first three households follow it: the first activated the change,
+        # the other two (one with overrides) have its draft waiting on their advisor's
+        # dashboard card
+        first, second, third = Household.objects.filter(firm__name=name).order_by("pk")[:3]
+        active = {
+            p.household_id: p
+            for p in InvestmentPolicy.objects.filter(model=model, status=PolicyStatus.ACTIVE)
+        }
+        assert set(active) == {first.pk, second.pk, third.pk}
+        assert active[first.pk].model_version == 2
+        assert active[second.pk].model_version == active[third.pk].model_version == 1
+        overridden = {o.asset_class.code: o.weight for o in active[second.pk].overrides.all()}
+        assert overridden == {"cash": Decimal("0.15"), "us_bonds": Decimal("0.15")}
+        waiting = InvestmentPolicy.objects.filter(model=model, status=PolicyStatus.DRAFT)
+        assert {p.household_id for p in waiting} == {second.pk, third.pk}
+        # 40/25 from the change; the second keeps its 15 cash and 15 bonds (sum 100).
+        second_draft = waiting.get(household=second)
+        assert {t.asset_class.code: t.weight for t in second_draft.targets.all()} == {
+            "us_equity": Decimal("0.40"),
+            "intl_equity": Decimal("0.25"),
+            "us_bonds": Decimal("0.15"),
+            "real_estate": Decimal("0.05"),
+            "cash": Decimal("0.15"),
+        }
+        advisor = second.primary_advisor
+        assert advisor is not None
+        assert second_draft in model_change_drafts(user=advisor)
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from policies.demo import seed_policies
+from policies.modelportfolios.demo import seed_models
 from policies.proposals.demo import seed_proposals
 from policies.reviews.demo import seed_reviews
 from portfolios.demo import DEMO_FIRMS, DemoSeedError, SeedReport, seed_demo
@@ -53,6 +54,8 @@ class Command(BaseCommand):
                 firm__name__in=[f.name for f in DEMO_FIRMS]
             ).select_related("primary_advisor")
             policies = seed_policies(households=demo_households, as_of=as_of)
+            # A model per firm that a few households follow, changed once: drafts to activate.
+            models = seed_models(households=demo_households, as_of=as_of)
             # A few draft proposals, so the approval queue has something to show.
             proposals = seed_proposals(households=demo_households, as_of=as_of)
             # A few reviews in every state, so the review pages have something real.
@@ -64,6 +67,10 @@ class Command(BaseCommand):
             f"Investment Policy Statements: {policies.policies} created, "
             f"{policies.acknowledgements} acknowledged, "
             f"{policies.households_skipped} already had one."
+        )
+        self.stdout.write(
+            f"Model portfolios: {models.models} created, followed by {models.followers} "
+            f"households; {models.drafts_waiting} model-change drafts await activation."
         )
         self.stdout.write(f"Draft rebalance proposals: {proposals} created.")
         self.stdout.write(f"Reviews: {reviews} created.")
