@@ -30,6 +30,7 @@ BENCHMARKS = {
     "rebalance_runs": "benchmarks.rebalance_runs",
     "positions_import": "benchmarks.import_bench",
     "positions_import_pg": "benchmarks.import_bench_pg",
+    "lots_transactions_import": "benchmarks.import_kinds_bench",
     "api_list": "benchmarks.api_list",
     "load": "benchmarks.load_test",
 }

@@ -18,14 +18,16 @@ from decimal import Decimal
 from typing import IO, Any
 
 from portfolios.imports.checks import CheckedRow, cash_of
-from portfolios.imports.files import FileRefused, Layout, Record, RowError
+from portfolios.imports.files import Layout, Record, RowError
 from portfolios.imports.kinds import CHANGES_KEPT, WRITE_BATCH, ImportKind, ImportReport
-from portfolios.imports.streams import Lookups, StreamScan, refused
+from portfolios.imports.streams import Lookups, StreamScan
 from portfolios.models import Account
 
 
 @dataclass
 class CashScan(StreamScan):
+    kind = ImportKind.CASH
+    symbols = False
     balances: dict[int, tuple[int, Decimal]] = field(default_factory=dict)  # id -> (row, cash)
 
     def check(self, records: list[Record], lookups: Lookups, today: date) -> None:
@@ -49,14 +51,8 @@ def cash_stream(
     """Check and (unless a dry run or any error) set each account's cash to the file's."""
     report = ImportReport(kind=ImportKind.CASH, dry_run=dry_run)
     scan, lookups = CashScan(), Lookups(user)
-    try:
-        for records in scan.chunks(upload, ImportKind.CASH, layout):
-            lookups.look_up(records, symbols=False)
-            scan.check(records, lookups, today)
-    except FileRefused as why:
-        return refused(report, why)
-    if scan.wrong.count:
-        return scan.failed(report)
+    if (failed := scan.first_pass(report, upload, layout, lookups, today)) is not None:
+        return failed
     accounts = lookups.accounts()
     moved = [
         (accounts[pk], cash)

@@ -116,25 +116,6 @@ def header_key(name: str) -> str:
     return re.sub(r"[\s-]+", "_", name.strip().lower())
 
 
-def read_table(
-    upload: IO[bytes] | bytes,
-    columns: Sequence[Column],
-    layout: Layout | None = None,
-    *,
-    filename: str = "",
-) -> Table:
-    """The file's data rows by column, or the errors of its header (see the module docstring).
-
-    Raises :class:`FileRefused` when the file is too big, not text in its
-    encoding, empty, malformed, holds a NUL byte or has too many rows.
-    """
-    table = Table()
-    for part in read_chunks(upload, columns, layout, filename=filename, size=PROGRESS_EVERY):
-        table.records.extend(part.records)
-        table.errors.extend(part.errors)
-    return table
-
-
 def read_chunks(
     upload: IO[bytes] | bytes,
     columns: Sequence[Column],
@@ -148,7 +129,8 @@ def read_chunks(
     Read lazily, one chunk at a time, so only one chunk of records is held. A header
     with errors is one table of those errors alone (the rest is still read, so a
     malformed file is refused for that first). After each chunk the progress hook is
-    told the spreadsheet row reached. Raises :class:`FileRefused` as :func:`read_table`.
+    told the spreadsheet row reached. Raises :class:`FileRefused` when the file is too
+    big, not text in its encoding, empty, malformed, holds a NUL byte or has too many rows.
     """
     layout = layout or Layout()
     rows = iter_rows(_read_limited(upload), layout, filename=filename)

@@ -15,36 +15,39 @@ at a time (the file is not read again).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator, Set
 from dataclasses import dataclass, field
 from datetime import date
 from typing import IO, Any
 
-from portfolios.imports.checks import CheckedRow, lot_of, menu_of
-from portfolios.imports.files import FileRefused, Layout, Record, RowError
+from portfolios.imports.checks import CheckedRow, menu_of
+from portfolios.imports.files import Layout, RowError
 from portfolios.imports.kinds import ImportKind, ImportReport
-from portfolios.imports.positions import book_lots, create_lots
+from portfolios.imports.positions import Scan, book_lots, create_lots
 from portfolios.imports.reconcile import Lots, duplicates
-from portfolios.imports.streams import Lookups, StreamScan, refused
+from portfolios.imports.streams import Lookups
+from portfolios.models import Account
 
 
 @dataclass
-class LotScan(StreamScan):
-    lots: Lots = field(default_factory=Lots)
+class LotScan(Scan):
+    """A positions file's first pass, but accounts by id, each with its investment menu."""
+
+    kind = ImportKind.LOTS
     menus: dict[int, frozenset[int]] = field(default_factory=dict)  # by account id
 
-    def check(self, records: list[Record], lookups: Lookups, today: date) -> None:
-        for record in records:
-            row = CheckedRow(record)
-            account = row.account(lookups.by_id)
-            menu = frozenset[int]()
-            if account is not None:
-                menu = self.menus.setdefault(account.pk, menu_of(account))
-            found = lot_of(row, account, lookups.securities, today=today, menu=menu)
-            if found is None:
-                self.refuse(row)
-                continue
-            account, security, quantity, basis, acquired = found
-            self.lots.add(record.row, account.pk, security.pk, acquired, quantity, basis)
+    def account_of(self, row: CheckedRow, lookups: Lookups) -> tuple[Account | None, Set[int]]:
+        account = row.account(lookups.by_id)
+        if account is None:
+            return None, frozenset()
+        return account, self.menus.setdefault(account.pk, menu_of(account))
+
+    def across(self) -> Iterator[RowError]:
+        repeated = duplicates(self.lots)
+        for row, earlier in repeated:
+            yield RowError(row, None, f"The same lot as row {earlier}.")
+        for row in in_book(self.lots, {row for row, _ in repeated}):
+            yield RowError(row, None, "This lot is already in the book.")
 
 
 def in_book(lots: Lots, skip: set[int]) -> list[int]:
@@ -69,23 +72,8 @@ def lots_stream(
     """Check and (unless a dry run or any error) create a lots file's lots."""
     report = ImportReport(kind=ImportKind.LOTS, dry_run=dry_run)
     scan, lookups = LotScan(), Lookups(user)
-    try:
-        for records in scan.chunks(upload, ImportKind.LOTS, layout):
-            lookups.look_up(records)
-            scan.check(records, lookups, today)
-    except FileRefused as why:
-        return refused(report, why)
-    if not scan.shape.count:
-        repeated = duplicates(scan.lots)
-        scan.errors.extend(
-            RowError(row, None, f"The same lot as row {earlier}.") for row, earlier in repeated
-        )
-        scan.errors.extend(
-            RowError(row, None, "This lot is already in the book.")
-            for row in in_book(scan.lots, {row for row, _ in repeated})
-        )
-    if scan.wrong.count:
-        return scan.failed(report)
+    if (failed := scan.first_pass(report, upload, layout, lookups, today)) is not None:
+        return failed
     report = dataclasses.replace(report, rows_read=scan.rows_read, created=len(scan.lots))
     if report.written:
         lookups.lock_households(set(scan.lots.account))

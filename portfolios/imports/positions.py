@@ -16,7 +16,7 @@ bulk-updated and closed ones archived (kept for the record), ``WRITE_BATCH`` at 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import batched
@@ -26,10 +26,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from portfolios.imports.checks import LOOKUP_CHUNK, CheckedRow, lot_of
-from portfolios.imports.files import FileRefused, Layout, Record, RowError
+from portfolios.imports.files import Layout, Record, RowError
 from portfolios.imports.kinds import CHANGES_KEPT, WRITE_BATCH, ImportKind, ImportReport
 from portfolios.imports.reconcile import Lots, Reconciled, cents, duplicates, reconcile, shares
-from portfolios.imports.streams import Lookups, StreamScan, refused
+from portfolios.imports.streams import Lookups, StreamScan
 from portfolios.models import Account, Lot, Security
 
 
@@ -37,18 +37,28 @@ from portfolios.models import Account, Lot, Security
 class Scan(StreamScan):
     """What the first pass keeps: the good rows' keys, the lookups, the errors."""
 
+    kind = ImportKind.POSITIONS
+
     lots: Lots = field(default_factory=Lots)
+
+    def account_of(self, row: CheckedRow, lookups: Lookups) -> tuple[Account | None, Set[int]]:
+        """The row's account (by number) and the classes it may hold (empty: any)."""
+        return row.account_by_number(lookups.by_number), frozenset()
 
     def check(self, records: Sequence[Record], lookups: Lookups, today: date) -> None:
         for record in records:
             row = CheckedRow(record)
-            account = row.account_by_number(lookups.by_number)
-            found = lot_of(row, account, lookups.securities, today=today)
+            account, menu = self.account_of(row, lookups)
+            found = lot_of(row, account, lookups.securities, today=today, menu=menu)
             if found is None:
                 self.refuse(row)
                 continue
             account, security, quantity, basis, acquired = found
             self.lots.add(record.row, account.pk, security.pk, acquired, quantity, basis)
+
+    def across(self) -> Iterator[RowError]:
+        for row, earlier in duplicates(self.lots):
+            yield RowError(row, None, f"A duplicate lot: the same as row {earlier}.")
 
 
 def positions_stream(
@@ -62,19 +72,8 @@ def positions_stream(
     """Check, reconcile and (unless a dry run or any error) write a positions file."""
     report = ImportReport(kind=ImportKind.POSITIONS, dry_run=dry_run)
     scan, lookups = Scan(), Lookups(user)
-    try:
-        for records in scan.chunks(upload, ImportKind.POSITIONS, layout):
-            lookups.look_up(records)
-            scan.check(records, lookups, today)
-    except FileRefused as why:
-        return refused(report, why)
-    if not scan.shape.count:
-        scan.errors.extend(
-            RowError(row, None, f"A duplicate lot: the same as row {earlier}.")
-            for row, earlier in duplicates(scan.lots)
-        )
-    if scan.wrong.count:
-        return scan.failed(report)
+    if (failed := scan.first_pass(report, upload, layout, lookups, today)) is not None:
+        return failed
     accounts = lookups.accounts()
     named = set(scan.lots.account)
     book = book_lots(named)

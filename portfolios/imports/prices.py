@@ -28,6 +28,7 @@ DAY_BITS = 22  # date.max.toordinal() < 2**22
 
 @dataclass
 class PriceScan(StreamScan):
+    kind = ImportKind.PRICES
     seen: dict[int, int] = field(default_factory=dict)  # packed (security, day) -> first row
     newest: dict[int, PricePoint] = field(default_factory=dict)  # by security
     points: int = 0

@@ -13,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from datetime import date
+from typing import IO, Any, ClassVar
 
 from django.conf import settings
 
@@ -61,8 +62,13 @@ class KeptErrors:
 
 @dataclass
 class StreamScan:
-    """The first pass over a file: rows read, the reader's and the checks' errors."""
+    """The first pass over a file: rows read, the reader's and the checks' errors.
 
+    A kind's scan names its ``kind`` and checks a chunk's records in ``check``.
+    """
+
+    kind: ClassVar[ImportKind]
+    symbols: ClassVar[bool] = True  # whether its rows name securities
     shape: KeptErrors = field(default_factory=KeptErrors)  # rows the reader refused
     errors: KeptErrors = field(default_factory=KeptErrors)  # rows the checks refused
     unknown_symbols: set[str] = field(default_factory=set)
@@ -84,6 +90,40 @@ class StreamScan:
             self.rows_read += len(part.records)
             if not self.shape.count:
                 yield part.records
+
+    def read(
+        self, upload: IO[bytes] | bytes, layout: Layout | None, lookups: Lookups, today: date
+    ) -> None:
+        """Check the whole file, a chunk at a time. Raises FileRefused as the reader does."""
+        for records in self.chunks(upload, self.kind, layout):
+            lookups.look_up(records, symbols=self.symbols)
+            self.check(records, lookups, today)
+
+    def check(self, records: list[Record], lookups: Lookups, today: date) -> None:
+        raise NotImplementedError
+
+    def across(self) -> Iterable[RowError]:
+        """The errors found across rows once all are read (none unless the kind says)."""
+        return ()
+
+    def first_pass(
+        self,
+        report: ImportReport,
+        upload: IO[bytes] | bytes,
+        layout: Layout | None,
+        lookups: Lookups,
+        today: date,
+    ) -> ImportReport | None:
+        """Read and check the file: the report of its errors, or None when every row is good."""
+        try:
+            self.read(upload, layout, lookups, today)
+        except FileRefused as why:
+            return refused(report, why)
+        if not self.shape.count:
+            self.errors.extend(self.across())
+        if self.wrong.count:
+            return self.failed(report)
+        return None
 
     def refuse(self, row: CheckedRow) -> None:
         """Keep a bad row's errors (and its unknown symbol, offered for creation)."""

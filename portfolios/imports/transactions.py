@@ -34,10 +34,10 @@ from django.db import transaction
 
 from advisory.api_errors import DomainError
 from portfolios.imports.checks import LOOKUP_CHUNK, CheckedRow, transaction_of
-from portfolios.imports.files import FileRefused, Layout, Record, RowError
+from portfolios.imports.files import Layout, Record, RowError
 from portfolios.imports.kinds import WRITE_BATCH, ImportKind, ImportReport
 from portfolios.imports.reconcile import MONEY_PLACES, SHARE_PLACES, cents, shares
-from portfolios.imports.streams import Lookups, StreamScan, refused
+from portfolios.imports.streams import Lookups, StreamScan
 from portfolios.models import Security, Transaction, TransactionKind
 from portfolios.services import transaction_record
 
@@ -165,10 +165,13 @@ class Kept:
 
 @dataclass
 class TransactionScan(StreamScan):
+    kind = ImportKind.TRANSACTIONS
     kept: Kept = field(default_factory=Kept)
     header_checked: bool = False
 
     def check(self, records: list[Record], lookups: Lookups, today: date) -> None:
+        if self.header_error(records):
+            return
         for record in records:
             row = CheckedRow(record)
             found = transaction_of(
@@ -191,6 +194,10 @@ class TransactionScan(StreamScan):
                 self.errors.extend(
                     [RowError(record.row, None, f"The same transaction as row {earlier}.")]
                 )
+
+    def across(self) -> Iterator[RowError]:
+        for row in sorted(in_book(self.kept)):
+            yield RowError(row, None, "This transaction is already in the book.")
 
     def header_error(self, records: list[Record]) -> bool:
         """Whether the file names no account column (told once, on the first chunk)."""
@@ -234,21 +241,8 @@ def transactions_stream(
     """Check and (unless a dry run or any error) record, or apply, a transactions file."""
     report = ImportReport(kind=ImportKind.TRANSACTIONS, dry_run=dry_run)
     scan, lookups = TransactionScan(), Lookups(user)
-    try:
-        for records in scan.chunks(upload, ImportKind.TRANSACTIONS, layout):
-            if scan.header_error(records):
-                continue
-            lookups.look_up(records)
-            scan.check(records, lookups, today)
-    except FileRefused as why:
-        return refused(report, why)
-    if not scan.shape.count:
-        scan.errors.extend(
-            RowError(row, None, "This transaction is already in the book.")
-            for row in sorted(in_book(scan.kept))
-        )
-    if scan.wrong.count:
-        return scan.failed(report)
+    if (failed := scan.first_pass(report, upload, layout, lookups, today)) is not None:
+        return failed
     kept = scan.kept
     report = dataclasses.replace(report, rows_read=scan.rows_read, created=len(kept))
     if not apply:

@@ -271,6 +271,16 @@ def test_equal_hashes_of_different_transactions_are_told_apart(
     assert [r for r, _, _ in rows(again)] == [2, 3, 4]  # each already in the book
 
 
+def _applied(world: World, data: bytes):  # type: ignore[no-untyped-def]
+    return book_import(
+        kind=ImportKind.TRANSACTIONS,
+        user=world.user("operations"),
+        upload=data,
+        today=TODAY,
+        apply=True,
+    )
+
+
 def test_applied_transactions_move_the_book_in_trade_date_order_across_chunks(
     world: World, empty_account: Account
 ) -> None:
@@ -280,13 +290,7 @@ def test_applied_transactions_move_the_book_in_trade_date_order_across_chunks(
         + "88055555,,deposit,2026-01-02,,1000.00,\n"  # row 3, chunk 1: applied first
         + "88055555,VTI,buy,2026-02-02,10,-1000.00,\n"  # row 4, chunk 2
     ).encode()
-    report = book_import(
-        kind=ImportKind.TRANSACTIONS,
-        user=world.user("operations"),
-        upload=data,
-        today=TODAY,
-        apply=True,
-    )
+    report = _applied(world, data)
     assert report.written, rows(report)
     empty_account.refresh_from_db()
     assert empty_account.cash == D("480.00")  # 0 + 1,000 - 1,000 + 480
@@ -306,13 +310,7 @@ def test_a_sale_the_book_cannot_take_is_its_rows_error_and_nothing_moves(
         + "88055555,VTI,buy,2026-02-02,1,-100.00,\n"  # row 3
         + "88055555,VTI,sell,2026-03-02,4,480.00,\n"  # row 4, chunk 2: 4 of 1 share
     ).encode()
-    report = book_import(
-        kind=ImportKind.TRANSACTIONS,
-        user=world.user("operations"),
-        upload=data,
-        today=TODAY,
-        apply=True,
-    )
+    report = _applied(world, data)
     assert [(r, c) for r, c, _ in rows(report)] == [(4, None)]
     empty_account.refresh_from_db()
     assert empty_account.cash == D("0.00")
