@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 from scipy.sparse.csgraph import NegativeCycleError, shortest_path
 
+from advisory.engine import drift
 from advisory.engine.money import CENT
 from advisory.engine.prose import sentence_case
 from advisory.engine.types import AccountInfo, AssetClassAssumptions, TaxProfile, TaxTreatment
@@ -68,10 +69,8 @@ class ClassExplanation:
 
 
 def class_label(code: str, names: Mapping[str, str]) -> str:
-    """The advisor's name for a class: the one given, else the code in words (US bonds)."""
-    if code in names:
-        return names[code]
-    return " ".join("US" if word.lower() == "us" else word for word in code.split("_") if word)
+    """The advisor's name for a class: the one given, else the engine's words for the code."""
+    return names.get(code) or drift.class_label(code)
 
 
 def money(amount: Decimal) -> str:
