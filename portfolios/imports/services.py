@@ -45,6 +45,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from advisory.history import bulk_history
 from portfolios.access import can_edit_securities, firm_id_of
 from portfolios.imports.cash import cash_stream
 from portfolios.imports.checks import price_days_in_book, repriced_securities
@@ -213,8 +214,9 @@ def book_import(
     if kind == ImportKind.TRANSACTIONS:
         options["apply"] = apply
     savepoint = transaction.savepoint_create()
-    created = securities_create(user=user, new=new_securities or {})
-    report = IMPORTERS[kind](user=user, upload=upload, dry_run=dry_run, today=today, **options)
+    with bulk_history(import_kind=kind.value, user=user.pk):
+        created = securities_create(user=user, new=new_securities or {})
+        report = IMPORTERS[kind](user=user, upload=upload, dry_run=dry_run, today=today, **options)
     report = dataclasses.replace(report, securities_created=tuple(created))
     if not report.written:
         transaction.savepoint_rollback(savepoint)  # a check or a refusal creates nothing

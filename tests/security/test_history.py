@@ -80,3 +80,30 @@ def test_an_api_change_and_a_bulk_update_are_recorded_with_before_and_after(
         account__household__firm=world.other_firm
     )
     assert not foreign.filter(pgh_obj_id=lot.pk).exists()
+
+
+@pytest.mark.postgres
+def test_an_import_off_the_web_is_recorded_with_who_ran_it(world: World) -> None:
+    # An import on a worker has no request: bulk_history gives its rows a context of their
+    # own (and sets the trigger settings, so no row's trigger raises and rolls back).
+    from portfolios.imports.kinds import ImportKind
+    from portfolios.imports.services import book_import
+
+    account = Account.objects.get(household=world.household, name="Joint brokerage")
+    data = (
+        "account,symbol,quantity,cost_basis,acquired_on\n"
+        f"{account.pk},VTI,3,300.00,2024-05-01\n"
+        f"{account.pk},BND,4,280.00,2024-05-02\n"
+    ).encode()
+    operations = world.users["operations"]
+    report = book_import(kind=ImportKind.LOTS, user=operations, upload=data)
+    assert report.written
+    new = Lot.objects.filter(account=account, acquired_on__in=["2024-05-01", "2024-05-02"])
+    events = event_model("portfolios.Lot").objects.filter(pgh_obj_id__in=new.values("pk"))
+    if connection.vendor != "postgresql":
+        assert not events.exists()
+        return
+    assert events.filter(pgh_label="insert").count() == 2  # the triggers still ran
+    assert {
+        (e.pgh_context.metadata["user"], e.pgh_context.metadata["import_kind"]) for e in events
+    } == {(operations.pk, "lots")}
