@@ -36,7 +36,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from advisory.api_errors import ConflictError, DomainError
@@ -52,6 +52,7 @@ from advisory.engine.rebalance.types import (
 )
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from advisory.engine.wash_sales import WashSaleBlock
+from advisory.lib.copy_insert import copy_insert
 from advisory.models import Firm
 from policies.drift import drift_rows_json
 from policies.models import InvestmentPolicy, PolicyStatus
@@ -224,35 +225,46 @@ def store_plan(
 
 
 def _store_trades(proposal: Proposal, plan: RebalancePlan, snapshot: HouseholdSnapshot) -> None:
+    """The plan's trades and the lots each sale relieves (``COPY`` on PostgreSQL)."""
     acquired = {lot.id: lot.acquired_on for lot in snapshot.lots}
-    trades = ProposalTrade.objects.bulk_create(
-        ProposalTrade(
-            proposal=proposal,
-            position=n,
-            account_id=t.account_id,
-            security_id=t.security_id,
-            side=str(t.side),
-            quantity=t.quantity,
-            price=t.price,
-            amount=t.amount,
-            taxable=t.taxable,
-        )
+    trades = [
+        {
+            "proposal_id": proposal.pk,
+            "position": n,
+            "account_id": t.account_id,
+            "security_id": t.security_id,
+            "side": str(t.side),
+            "quantity": t.quantity,
+            "price": t.price,
+            "amount": t.amount,
+            "taxable": t.taxable,
+        }
         for n, t in enumerate(plan.trades)
-    )
-    ProposalLotRelief.objects.bulk_create(
-        ProposalLotRelief(
-            trade=row,
-            lot_id=relief.lot_id,
-            lot_number=relief.lot_id,
-            quantity=relief.quantity,
-            gain=relief.gain,
-            term=str(relief.term),
-            acquired_on=acquired[relief.lot_id],
-        )
-        for row, trade in zip(trades, plan.trades, strict=True)
+    ]
+    if connection.vendor == "postgresql":
+        ids = copy_insert(ProposalTrade, trades, with_ids=True)
+    else:
+        ids = [
+            row.pk for row in ProposalTrade.objects.bulk_create(ProposalTrade(**t) for t in trades)
+        ]
+    reliefs = [
+        {
+            "trade_id": trade_id,
+            "lot_id": relief.lot_id,
+            "lot_number": relief.lot_id,
+            "quantity": relief.quantity,
+            "gain": relief.gain,
+            "term": str(relief.term),
+            "acquired_on": acquired[relief.lot_id],
+        }
+        for trade_id, trade in zip(ids, plan.trades, strict=True)
         if trade.side is Side.SELL
         for relief in trade.lots
-    )
+    ]
+    if connection.vendor == "postgresql":
+        copy_insert(ProposalLotRelief, reliefs)
+    else:
+        ProposalLotRelief.objects.bulk_create(ProposalLotRelief(**r) for r in reliefs)
 
 
 # --- create and compute -----------------------------------------------------------------------
