@@ -171,13 +171,30 @@ def process_run_chunk(*, run_id: int, item_ids: Sequence[int]) -> dict[str, int]
             pk__in=item_ids, status=RunItemStatus.QUEUED
         ).select_related("household")
     ]
-    inputs = proposal_inputs_many(queued, request.as_of) if request.as_of else {}
+    inputs = _read_ahead(run_id, queued, request)
     counts: dict[str, int] = {}
     for item_id in item_ids:
         outcome = _process_item(item_id, worker, run, request, inputs)
         counts[outcome] = counts.get(outcome, 0) + 1
     _finish(run_id)
     return counts
+
+
+def _read_ahead(
+    run_id: int, households: Sequence[Household], request: ProposalRequest
+) -> dict[int, ProposalInputs]:
+    """The chunk's inputs by household; {} (each household reads its own, as before) if
+    reading them together fails for another reason than the database: one household's
+    bad rows must fail that household, not the chunk."""
+    if request.as_of is None:
+        return {}
+    try:
+        return proposal_inputs_many(households, request.as_of)
+    except OperationalError:
+        raise  # the database: the chunk is retried
+    except Exception:
+        logger.exception("Run %s: reading a chunk's inputs together failed", run_id)
+        return {}
 
 
 def _process_item(
