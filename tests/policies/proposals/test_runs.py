@@ -266,7 +266,9 @@ def test_a_run_proposes_exactly_what_a_single_proposal_would(
 
     request = ProposalRequest.from_json(run.options)
     for household in (book["out"], restricted):
-        from_run = _plan_of(RebalanceRunItem.objects.get(run=run, household=household).proposal)
+        drafted = RebalanceRunItem.objects.get(run=run, household=household).proposal
+        assert drafted is not None
+        from_run = _plan_of(drafted)
         alone = proposal_create(
             household=household, user=world.user("owner"), request=request, compute_now=True
         )
