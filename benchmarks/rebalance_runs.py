@@ -188,12 +188,16 @@ def _child(households: int, accounts: int, lots: int, repeats: int = 1) -> dict[
     }
 
 
-def _write(figures: dict[str, object]) -> None:
-    """Store the figures under ``rebalance_runs`` in results.json, as ``python -m benchmarks``."""
-    from benchmarks.__main__ import OUTPUT
+def _write(figures: dict[str, object], run_at: str | None = None) -> None:
+    """Store the figures under ``rebalance_runs`` in results.json, dated, as
+    ``python -m benchmarks`` does (``run_at``: when they were measured; now by default)."""
+    from datetime import UTC, datetime
 
+    from benchmarks.__main__ import OUTPUT, merge_figures
+
+    when = run_at or datetime.now(UTC).isoformat(timespec="seconds")
     results = json.loads(OUTPUT.read_text()) if OUTPUT.exists() else {}
-    results["rebalance_runs"] = figures
+    results["rebalance_runs"] = merge_figures(results.get("rebalance_runs"), figures, run_at=when)
     OUTPUT.write_text(json.dumps(results, indent=2, default=str) + "\n")
 
 
