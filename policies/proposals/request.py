@@ -8,7 +8,7 @@ later (``from_json``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -223,12 +223,25 @@ def is_restriction_note(line: str) -> bool:
 def standing_restrictions(household: Household | int) -> StandingRestrictions:
     """What the record forbids for every proposal of the household (two queries)."""
     household_id = household if isinstance(household, int) else household.pk
-    rows = Restriction.objects.filter(household_id=household_id).select_related(
+    return standing_restrictions_many([household_id])[household_id]
+
+
+def standing_restrictions_many(household_ids: Collection[int]) -> dict[int, StandingRestrictions]:
+    """``standing_restrictions`` of many households (two queries however many)."""
+    rows_of: dict[int, list[Restriction]] = {pk: [] for pk in household_ids}
+    for row in Restriction.objects.filter(household_id__in=rows_of).select_related(
         "account", "security"
-    )
-    held_away = dict(
-        Account.objects.filter(household_id=household_id, held_away=True).values_list("pk", "name")
-    )
+    ):
+        rows_of[row.household_id].append(row)
+    held_away_of: dict[int, dict[int, str]] = {pk: {} for pk in household_ids}
+    for household_id, pk, name in Account.objects.filter(
+        household_id__in=rows_of, held_away=True
+    ).values_list("household_id", "pk", "name"):
+        held_away_of[household_id][pk] = name
+    return {pk: _standing(rows_of[pk], held_away_of[pk]) for pk in rows_of}
+
+
+def _standing(rows: list[Restriction], held_away: dict[int, str]) -> StandingRestrictions:
     do_not_trade: set[int] = set()
     do_not_buy: set[int] = set()
     accounts: set[int] = set(held_away)
@@ -269,23 +282,82 @@ def _unknown(ids: frozenset[int], known: set[int]) -> list[int]:
     return sorted(i for i in ids if i not in known)
 
 
-def proposal_request_errors(*, household: Household, request: ProposalRequest) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RequestFacts:
+    """What ``proposal_request_errors`` checks a request against, read for one household.
+
+    ``newest_lot``: the latest acquisition date of its lots; ``newest_price``: the
+    latest price date of the securities it holds (None without lots or dates).
+    """
+
+    accounts: frozenset[int]
+    held_away: frozenset[int]
+    securities: Mapping[int, str]  # the firm's securities: id -> class code
+    classes: frozenset[str]  # the firm's class codes
+    newest_lot: date | None
+    newest_price: date | None
+
+
+def request_facts_many(households: Sequence[Household]) -> dict[int, RequestFacts]:
+    """``RequestFacts`` of many households (four queries however many)."""
+    ids = [h.pk for h in households]
+    firm_ids = {h.firm_id for h in households}
+    accounts: dict[int, set[int]] = {pk: set() for pk in ids}
+    held_away: dict[int, set[int]] = {pk: set() for pk in ids}
+    for household_id, pk, away in Account.objects.filter(household_id__in=ids).values_list(
+        "household_id", "pk", "held_away"
+    ):
+        accounts[household_id].add(pk)
+        if away:
+            held_away[household_id].add(pk)
+    securities: dict[int, dict[int, str]] = {firm: {} for firm in firm_ids}
+    for firm_id, pk, code in Security.objects.filter(firm_id__in=firm_ids).values_list(
+        "firm_id", "pk", "asset_class__code"
+    ):
+        securities[firm_id][pk] = code
+    classes: dict[int, set[str]] = {firm: set() for firm in firm_ids}
+    for firm_id, code in AssetClass.objects.filter(firm_id__in=firm_ids).values_list(
+        "firm_id", "code"
+    ):
+        classes[firm_id].add(code)
+    newest = {
+        household_id: (lot, price)
+        for household_id, lot, price in Lot.objects.filter(account__household_id__in=ids)
+        .order_by()
+        .values_list("account__household_id")
+        .annotate(lot=Max("acquired_on"), price=Max("security__price_date"))
+    }
+    return {
+        h.pk: RequestFacts(
+            accounts=frozenset(accounts[h.pk]),
+            held_away=frozenset(held_away[h.pk]),
+            securities=securities[h.firm_id],
+            classes=frozenset(classes[h.firm_id]),
+            newest_lot=newest.get(h.pk, (None, None))[0],
+            newest_price=newest.get(h.pk, (None, None))[1],
+        )
+        for h in households
+    }
+
+
+def proposal_request_errors(
+    *, household: Household, request: ProposalRequest, facts: RequestFacts | None = None
+) -> dict[str, Any]:
     """Field messages for ids that are not the household's accounts or the firm's securities.
 
     Shapes follow DRF: ``{"cash_flows": {"1": {"account": [...]}}}`` (by position),
     ``{"do_not_buy": ["99 is not ..."]}``, ``{"buy_security": {"us_equity": [...]}}``.
-    Four queries.
+    Four queries, or none past ``facts`` (``request_facts_many``, read already) but one
+    for a withdrawal.
     """
     errors: dict[str, Any] = {}
-    accounts = set(Account.objects.filter(household=household).values_list("pk", flat=True))
-    securities = dict(
-        Security.objects.filter(firm_id=household.firm_id).values_list("pk", "asset_class__code")
-    )
-    classes = set(
-        AssetClass.objects.filter(firm_id=household.firm_id).values_list("code", flat=True)
-    )
-    held_away = set(
-        Account.objects.filter(household=household, held_away=True).values_list("pk", flat=True)
+    if facts is None:
+        facts = request_facts_many([household])[household.pk]
+    accounts, securities, classes, held_away = (
+        facts.accounts,
+        facts.securities,
+        facts.classes,
+        facts.held_away,
     )
     flow_errors = {
         str(n): {"account": [f"{account} is not an account of this household."]}
@@ -324,7 +396,7 @@ def proposal_request_errors(*, household: Household, request: ProposalRequest) -
         errors["buy_security"] = buy_errors
     if request.kind not in REQUESTABLE_KINDS:
         errors["kind"] = [f"Choose one of: {', '.join(REQUESTABLE_KINDS)}."]
-    as_of_errors = _as_of_errors(household, request.as_of or timezone.localdate())
+    as_of_errors = _as_of_errors(facts, request.as_of or timezone.localdate())
     if as_of_errors:
         errors["as_of"] = as_of_errors
     if not flow_errors and request.kind != ProposalKind.HARVEST:
@@ -334,24 +406,20 @@ def proposal_request_errors(*, household: Household, request: ProposalRequest) -
     return errors
 
 
-def _as_of_errors(household: Household, as_of: date) -> list[str]:
+def _as_of_errors(facts: RequestFacts, as_of: date) -> list[str]:
     """docs/DOMAIN.md: a proposal prices the household on ``as_of``, so never the future,
     and never a day before one of its lots was bought or its prices were set (that would
-    price the past with later prices, and call a young lot long-term or an old one young).
-    Two queries."""
+    price the past with later prices, and call a young lot long-term or an old one young)."""
     today = timezone.localdate()
     if as_of > today:
         return [f"The proposal date {long_date(as_of)} is after today ({long_date(today)})."]
-    lots = Lot.objects.filter(account__household=household)
-    newest_lot = lots.aggregate(newest=Max("acquired_on"))["newest"]
+    newest_lot = facts.newest_lot
     if newest_lot is not None and as_of < newest_lot:
         return [
             f"The household holds a lot bought on {long_date(newest_lot)}: a proposal "
             f"cannot be dated before it ({long_date(as_of)})."
         ]
-    priced = Security.objects.filter(pk__in=lots.values("security_id")).aggregate(
-        newest=Max("price_date")
-    )["newest"]
+    priced = facts.newest_price
     if priced is not None and as_of < priced:
         return [
             f"The household's prices are of {long_date(priced)}: a proposal dated "

@@ -40,7 +40,7 @@ from advisory.engine.money import CENT, ZERO
 from advisory.models import Firm
 from policies.models import InvestmentPolicy, ModelPortfolio, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
-from policies.proposals.fetch import engine_snapshot
+from policies.proposals.fetch import ProposalInputs, engine_snapshot, proposal_inputs_many
 from policies.proposals.models import (
     Proposal,
     ProposalStatus,
@@ -156,26 +156,64 @@ def queue_run(run_id: int) -> None:
 
 
 def process_run_chunk(*, run_id: int, item_ids: Sequence[int]) -> dict[str, int]:
-    """Process each item of a chunk once (the worker's job); counts by outcome."""
+    """Process each item of a chunk once (the worker's job); counts by outcome.
+
+    The rows every proposal of the chunk reads (IPS, fingerprint, snapshot,
+    restrictions, buy lists) are read once for the chunk's queued items, in a
+    constant number of queries, then each item is processed under its row lock.
+    """
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    run = RebalanceRun.objects.select_related("created_by").get(pk=run_id)
+    request = ProposalRequest.from_json(run.options)
+    queued = [
+        item.household
+        for item in RebalanceRunItem.objects.filter(
+            pk__in=item_ids, status=RunItemStatus.QUEUED
+        ).select_related("household")
+    ]
+    inputs = _read_ahead(run_id, queued, request)
     counts: dict[str, int] = {}
     for item_id in item_ids:
-        outcome = _process_item(item_id, worker)
+        outcome = _process_item(item_id, worker, run, request, inputs)
         counts[outcome] = counts.get(outcome, 0) + 1
     _finish(run_id)
     return counts
 
 
-def _process_item(item_id: int, worker: str) -> str:
+def _read_ahead(
+    run_id: int, households: Sequence[Household], request: ProposalRequest
+) -> dict[int, ProposalInputs]:
+    """The chunk's inputs by household; {} (each household reads its own, as before) if
+    reading them together fails for another reason than the database: one household's
+    bad rows must fail that household, not the chunk."""
+    if request.as_of is None:
+        return {}
+    try:
+        return proposal_inputs_many(households, request.as_of)
+    except OperationalError:
+        raise  # the database: the chunk is retried
+    except Exception:
+        logger.exception("Run %s: reading a chunk's inputs together failed", run_id)
+        return {}
+
+
+def _process_item(
+    item_id: int,
+    worker: str,
+    run: RebalanceRun,
+    request: ProposalRequest,
+    inputs: dict[int, ProposalInputs],
+) -> str:
     with transaction.atomic():
         item = (
             RebalanceRunItem.objects.select_for_update(of=("self",))
-            .select_related("run", "household")
+            .select_related("household")
             .get(pk=item_id)
         )
         if item.status != RunItemStatus.QUEUED:
             return "skipped"  # processed already: a retried or doubled chunk
-        status, proposal, reason = _propose_for(item)
+        item.run = run
+        status, proposal, reason = _propose_for(item, request, inputs.get(item.household_id))
         item.status, item.proposal, item.reason = status, proposal, reason
         item.worker, item.processed_at = worker, timezone.now()
         item.save(update_fields=["status", "proposal", "reason", "worker", "processed_at"])
@@ -190,22 +228,27 @@ class _NotKept(Exception):
         self.status, self.reason = status, reason
 
 
-def _propose_for(item: RebalanceRunItem) -> tuple[str, Proposal | None, str]:
+def _propose_for(
+    item: RebalanceRunItem, request: ProposalRequest, inputs: ProposalInputs | None
+) -> tuple[str, Proposal | None, str]:
     run, household = item.run, item.household
-    request = ProposalRequest.from_json(run.options)
     try:
         with transaction.atomic():
             if run.selection == RunSelection.NEEDS_REBALANCE and not _needs_rebalance(
-                household, request
+                household, request, inputs
             ):
                 raise _NotKept(RunItemStatus.IN_BAND, "In band.")
             proposal = proposal_create(
-                household=household, user=run.created_by, request=request, compute_now=True
+                household=household,
+                user=run.created_by,
+                request=request,
+                compute_now=True,
+                inputs=inputs,
             )
             if not proposal.feasible:
                 why = "; ".join(proposal.binding) or "the targets cannot be met"
                 raise _NotKept(RunItemStatus.FAILED, f"Infeasible: {why}.")
-            if not proposal.trades.exists():
+            if proposal.status == ProposalStatus.NO_TRADES:  # computed: a draft has trades
                 raise _NotKept(RunItemStatus.NO_TRADES, "No trades needed.")
     except _NotKept as not_kept:
         return not_kept.status, None, not_kept.reason
@@ -219,13 +262,15 @@ def _propose_for(item: RebalanceRunItem) -> tuple[str, Proposal | None, str]:
     return RunItemStatus.PROPOSED, proposal, ""
 
 
-def _needs_rebalance(household: Household, request: ProposalRequest) -> bool:
-    policy = active_policy_get(household=household)
+def _needs_rebalance(
+    household: Household, request: ProposalRequest, inputs: ProposalInputs | None
+) -> bool:
+    policy = active_policy_get(household=household) if inputs is None else inputs.policy
     if policy is None:
         return True  # let proposal_create say why it cannot
     assert request.as_of is not None  # noqa: S101 - the run fixed it
     _, snapshot = engine_snapshot(
-        household=household, request=request, policy=policy, as_of=request.as_of
+        household=household, request=request, policy=policy, as_of=request.as_of, inputs=inputs
     )
     return measure_drift(snapshot, policy_targets_of(policy)).needs_rebalance
 

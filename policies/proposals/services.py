@@ -36,7 +36,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from advisory.api_errors import ConflictError, DomainError
@@ -52,12 +52,13 @@ from advisory.engine.rebalance.types import (
 )
 from advisory.engine.types import HouseholdSnapshot, PolicyTargets
 from advisory.engine.wash_sales import WashSaleBlock
+from advisory.lib.copy_insert import copy_insert
 from advisory.models import Firm
 from policies.drift import drift_rows_json
 from policies.models import InvestmentPolicy, PolicyStatus
 from policies.proposals import tasks as proposal_tasks
 from policies.proposals.audit import audit_record, person_or_none
-from policies.proposals.fetch import engine_snapshot, model_buy_lists
+from policies.proposals.fetch import ProposalInputs, engine_snapshot, model_buy_lists
 from policies.proposals.fetch import plan_targets as fetch_plan_targets
 from policies.proposals.models import (
     PROPOSAL_TRANSITIONS,
@@ -122,6 +123,7 @@ def run_engine(
     snapshot: HouseholdSnapshot,
     request: ProposalRequest,
     targets: PolicyTargets,
+    inputs: ProposalInputs | None = None,
 ) -> RebalancePlan:
     """The engine's answer to the request (a harvest or a rebalance).
 
@@ -129,10 +131,12 @@ def run_engine(
     request's own here, the one door every proposal, harvest, tranche and run goes
     through, and the plan's notes list them; so is the buy list of the model its IPS
     follows (the first security of a class's list not restricted, then the next).
+    ``inputs``: both read ahead (a rebalance run's chunk).
     """
-    standing = standing_restrictions(household)
+    standing = standing_restrictions(household) if inputs is None else inputs.standing
+    buy_lists = model_buy_lists(household) if inputs is None else inputs.buy_lists
     request = with_standing_restrictions(request, standing)
-    request = with_buy_lists(request, model_buy_lists(household))
+    request = with_buy_lists(request, buy_lists)
     plan = _engine_answer(household=household, snapshot=snapshot, request=request, targets=targets)
     return replace(plan, notes=(*standing.notes, *plan.notes)) if standing.notes else plan
 
@@ -221,47 +225,64 @@ def store_plan(
 
 
 def _store_trades(proposal: Proposal, plan: RebalancePlan, snapshot: HouseholdSnapshot) -> None:
+    """The plan's trades and the lots each sale relieves (``COPY`` on PostgreSQL)."""
     acquired = {lot.id: lot.acquired_on for lot in snapshot.lots}
-    trades = ProposalTrade.objects.bulk_create(
-        ProposalTrade(
-            proposal=proposal,
-            position=n,
-            account_id=t.account_id,
-            security_id=t.security_id,
-            side=str(t.side),
-            quantity=t.quantity,
-            price=t.price,
-            amount=t.amount,
-            taxable=t.taxable,
-        )
+    trades = [
+        {
+            "proposal_id": proposal.pk,
+            "position": n,
+            "account_id": t.account_id,
+            "security_id": t.security_id,
+            "side": str(t.side),
+            "quantity": t.quantity,
+            "price": t.price,
+            "amount": t.amount,
+            "taxable": t.taxable,
+        }
         for n, t in enumerate(plan.trades)
-    )
-    ProposalLotRelief.objects.bulk_create(
-        ProposalLotRelief(
-            trade=row,
-            lot_id=relief.lot_id,
-            lot_number=relief.lot_id,
-            quantity=relief.quantity,
-            gain=relief.gain,
-            term=str(relief.term),
-            acquired_on=acquired[relief.lot_id],
-        )
-        for row, trade in zip(trades, plan.trades, strict=True)
+    ]
+    if connection.vendor == "postgresql":
+        ids = copy_insert(ProposalTrade, trades, with_ids=True)
+    else:
+        ids = [
+            row.pk for row in ProposalTrade.objects.bulk_create(ProposalTrade(**t) for t in trades)
+        ]
+    reliefs = [
+        {
+            "trade_id": trade_id,
+            "lot_id": relief.lot_id,
+            "lot_number": relief.lot_id,
+            "quantity": relief.quantity,
+            "gain": relief.gain,
+            "term": str(relief.term),
+            "acquired_on": acquired[relief.lot_id],
+        }
+        for trade_id, trade in zip(ids, plan.trades, strict=True)
         if trade.side is Side.SELL
         for relief in trade.lots
-    )
+    ]
+    if connection.vendor == "postgresql":
+        copy_insert(ProposalLotRelief, reliefs)
+    else:
+        ProposalLotRelief.objects.bulk_create(ProposalLotRelief(**r) for r in reliefs)
 
 
 # --- create and compute -----------------------------------------------------------------------
 
 
-def _compute_into(proposal: Proposal, request: ProposalRequest) -> RebalancePlan:
+def _compute_into(
+    proposal: Proposal, request: ProposalRequest, inputs: ProposalInputs | None = None
+) -> RebalancePlan:
     household, policy = proposal.household, proposal.policy
     fingerprint, snapshot = engine_snapshot(
-        household=household, request=request, policy=policy, as_of=proposal.as_of
+        household=household, request=request, policy=policy, as_of=proposal.as_of, inputs=inputs
     )
     plan = run_engine(
-        household=household, snapshot=snapshot, request=request, targets=policy_targets_of(policy)
+        household=household,
+        snapshot=snapshot,
+        request=request,
+        targets=policy_targets_of(policy),
+        inputs=inputs,
     )
     store_plan(proposal, plan, snapshot, fingerprint=fingerprint)
     return plan
@@ -287,6 +308,7 @@ def proposal_create(
     user: User | None,
     request: ProposalRequest,
     compute_now: bool = False,
+    inputs: ProposalInputs | None = None,
 ) -> Proposal:
     """A proposal for the household: computed now (``draft``), or ``pending`` for a worker.
 
@@ -297,12 +319,18 @@ def proposal_create(
     IPS, ``NoLocationPlanError``/``IncompleteLocationPlanError`` (400) for
     ``location="plan"`` without a plan that covers every account. Nothing is
     stored when it raises.
+    ``inputs``: the household's rows read ahead for ``request.as_of``
+    (``fetch.proposal_inputs_many``, a rebalance run's chunk), used instead of
+    reading them again.
     """
-    errors = proposal_request_errors(household=household, request=request)
+    as_of = request.as_of or timezone.localdate()
+    if inputs is not None and inputs.as_of != as_of:
+        inputs = None
+    facts = None if inputs is None else inputs.facts
+    errors = proposal_request_errors(household=household, request=request, facts=facts)
     if errors:
         raise DomainError("The proposal request is not valid.", field_errors=errors)
-    policy = active_policy_required(household)
-    as_of = request.as_of or timezone.localdate()
+    policy = active_policy_required(household) if inputs is None else inputs.policy_required()
     request = replace(request, as_of=as_of)
     proposal = Proposal.objects.create(
         household=household,
@@ -330,7 +358,7 @@ def proposal_create(
         proposal_id = proposal.pk
         transaction.on_commit(lambda: proposal_tasks.compute_proposal.delay(proposal_id))
         return proposal
-    plan = _compute_into(proposal, request)
+    plan = _compute_into(proposal, request, inputs)
     proposal.status = _computed_status(plan)
     proposal.save()
     audit_record(

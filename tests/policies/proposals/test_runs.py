@@ -14,9 +14,11 @@ from policies.proposals.models import (
     RebalanceRunItem,
     RunItemStatus,
 )
+from policies.proposals.request import ProposalRequest
 from policies.proposals.runs import process_run_chunk, queue_run
+from policies.proposals.services import proposal_create
 from policies.services import PolicyDraft, TargetDraft, policy_create
-from portfolios.models import AccountType, Household
+from portfolios.models import AccountType, Household, Restriction, RestrictionKind
 from tests.conftest import World
 from tests.factories import AccountFactory, HouseholdFactory, LotFactory
 from tests.policies.proposals.drifted import AS_OF, make_drifted
@@ -207,3 +209,99 @@ def test_a_bad_run_request_is_a_field_error_and_starts_nothing(
     assert response.status_code == 400
     assert field in response.json()
     assert not RebalanceRun.objects.exists()
+
+
+def _plan_of(proposal: Proposal) -> dict[str, Any]:
+    """What a proposal says: its figures, notes, and every trade with the lots it relieves."""
+    trades = [
+        (
+            t.account_id,
+            t.security_id,
+            t.side,
+            t.quantity,
+            t.amount,
+            [(r.lot_id, r.quantity, r.gain, r.term) for r in t.lots.order_by("lot_id")],
+        )
+        for t in proposal.trades.order_by("position")
+    ]
+    return {
+        "trades": trades,
+        "estimated_tax": proposal.estimated_tax,
+        "notes": proposal.notes,
+        "drift_after": proposal.drift_after,
+        "cash_after": proposal.cash_after,
+        "book_fingerprint": proposal.book_fingerprint,
+        "policy": proposal.policy_id,
+    }
+
+
+def test_a_run_proposes_exactly_what_a_single_proposal_would(
+    world: World, api_as: Any, book: dict[str, Household]
+) -> None:
+    """The chunk reads its households' rows together; each plan is still the one a
+    proposal of that household alone gets (standing restrictions included)."""
+    restricted = _all_equity_household(world, "Restricted")
+    _policy(world, restricted, equity="0.5")
+    Restriction.objects.create(
+        household=restricted,
+        security=world.securities["ITOT"],
+        kind=RestrictionKind.DO_NOT_BUY,
+        reason="ESG screen",
+        created_by=world.user("owner"),
+    )
+    households = [book["out"], restricted, book["short"]]
+    response = api_as("owner").post(
+        RUNS,
+        {
+            "selection": "households",
+            "households": [h.pk for h in households],
+            "as_of": AS_OF.isoformat(),
+        },
+        format="json",
+    )
+    run = RebalanceRun.objects.get(pk=response.json()["id"])
+    items = list(RebalanceRunItem.objects.filter(run=run).values_list("pk", flat=True))
+
+    process_run_chunk(run_id=run.pk, item_ids=items)
+
+    request = ProposalRequest.from_json(run.options)
+    for household in (book["out"], restricted):
+        drafted = RebalanceRunItem.objects.get(run=run, household=household).proposal
+        assert drafted is not None
+        from_run = _plan_of(drafted)
+        alone = proposal_create(
+            household=household, user=world.user("owner"), request=request, compute_now=True
+        )
+        assert from_run == _plan_of(alone)
+        assert from_run["trades"]  # both drifted: something to compare
+    assert any("ITOT" in note for note in _plan_of(alone)["notes"])  # the restriction applied
+    alone_short = proposal_create(
+        household=book["short"], user=world.user("owner"), request=request, compute_now=True
+    )
+    short_item = RebalanceRunItem.objects.get(run=run, household=book["short"])
+    assert short_item.status == RunItemStatus.FAILED
+    assert short_item.reason == f"Infeasible: {'; '.join(alone_short.binding)}."
+
+
+def test_a_chunk_whose_rows_cannot_be_read_together_still_proposes_each_household(
+    world: World, api_as: Any, book: dict[str, Household], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("a row the read-ahead cannot take")
+
+    monkeypatch.setattr("policies.proposals.runs.proposal_inputs_many", broken)
+    response = api_as("owner").post(
+        RUNS,
+        {"selection": "all", "as_of": AS_OF.isoformat(), "min_trade": "0"},
+        format="json",
+    )
+    run = RebalanceRun.objects.get(pk=response.json()["id"])
+    items = list(RebalanceRunItem.objects.filter(run=run).values_list("pk", flat=True))
+
+    counts = process_run_chunk(run_id=run.pk, item_ids=items)
+
+    # each household read its own rows: the same outcomes as the first test's book
+    assert counts == {"proposed": 1, "no_trades": 1, "failed": 2}
+    assert RebalanceRunItem.objects.get(run=run, household=book["out"]).proposal is not None
+    run.refresh_from_db()
+    assert run.status == "done"
