@@ -11,13 +11,12 @@ import portfolios.imports.positions as positions
 import portfolios.imports.streams as streams
 import portfolios.imports.transactions as transactions
 from portfolios.imports.files import progress_hook
+from portfolios.imports.kinds import ImportKind
 from portfolios.imports.models import ImportRecord
-from portfolios.imports.services import prices_import
+from portfolios.imports.services import book_import, prices_import
 from portfolios.models import Account, Lot, PricePoint, SaleLot, Transaction
 from tests.conftest import World
 from tests.factories import AccountFactory
-from portfolios.imports.kinds import ImportKind
-from portfolios.imports.services import book_import
 from tests.portfolios.imports.test_positions import HEADER, TODAY, book, numbered, rows, run
 
 __all__ = ["numbered"]  # the fixture, shared with the positions tests
@@ -340,7 +339,8 @@ def test_cash_in_chunks_sets_balances_and_refuses_an_account_twice(numbered: Wor
     assert accepted.written
     joint.refresh_from_db()
     assert joint.cash == D("1500.00")
-    assert [(c["account"], c["cash"], c["new_cash"]) for c in accepted.changes][0] == (
+    first = accepted.changes[0]  # in the file's order: row 2 first
+    assert (first["account"], first["cash"], first["new_cash"]) == (
         "Joint brokerage",
         str(before),
         "1500.00",
