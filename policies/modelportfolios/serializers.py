@@ -106,6 +106,10 @@ class ModelSerializer(serializers.ModelSerializer):
 
     targets = ModelTargetSerializer(many=True, read_only=True)
     buy_list = serializers.SerializerMethodField()
+    # Stored blank for the threshold method; read back as null (the schema says so).
+    frequency = serializers.ChoiceField(
+        choices=ReviewFrequency.choices, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = ModelPortfolio
