@@ -308,12 +308,17 @@ def menu_of(account: Account) -> frozenset[int]:
     return frozenset(c.pk for c in account.allowed_asset_classes.all())
 
 
-def accounts_numbered(user: Any, numbers: Iterable[str]) -> dict[str, Account]:
-    """The accounts of these numbers that the user may change, by number (others absent)."""
+def accounts_numbered(
+    user: Any, numbers: Iterable[str], *, menus: bool = False
+) -> dict[str, Account]:
+    """The accounts of these numbers that the user may change, by number (others absent);
+    ``menus``: with their investment menus prefetched."""
     writable = households_for(user, write=True)
     found: dict[str, Account] = {}
     for keys in _chunks(sorted(set(numbers) - {""})):
         accounts = Account.objects.filter(household__in=writable, account_number__in=keys)
+        if menus:
+            accounts = accounts.prefetch_related("allowed_asset_classes")
         found.update((a.account_number, a) for a in accounts)
     return found
 

@@ -68,7 +68,10 @@ COLUMNS: dict[ImportKind, tuple[Column, ...]] = {
         ),
     ),
     ImportKind.LOTS: (
-        _ACCOUNT,
+        Column(
+            _ACCOUNT.name, _ACCOUNT.description + " Or give account_number.", "42", required=False
+        ),
+        Column(_NUMBER.name, _NUMBER.description + " Or give account.", "", required=False),
         Column("symbol", "A security of your firm.", "VTI"),
         Column("quantity", "Shares, more than 0, up to 6 decimal places.", "10.5", kind="number"),
         Column(

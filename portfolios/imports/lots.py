@@ -1,7 +1,8 @@
 """A lots file, streamed: checked a chunk at a time, kept as compact keys, then created.
 
-The first pass reads ``settings.IMPORT_CHUNK_ROWS`` rows at a time: accounts by id
-(with their investment menus) and symbols are looked up in bulk a chunk at a time,
+The first pass reads ``settings.IMPORT_CHUNK_ROWS`` rows at a time: accounts by id or
+by the custodian's account number (a file gives one column or the other), with their
+investment menus, and symbols are looked up in bulk a chunk at a time,
 every row is checked, and of a good row only its six whole numbers are kept
 (``portfolios.imports.reconcile.Lots``). Then, across the whole file: a lot identical
 to an earlier row's is refused (naming that row), and so is one identical to a lot
@@ -31,16 +32,21 @@ from portfolios.models import Account
 
 @dataclass
 class LotScan(Scan):
-    """A positions file's first pass, but accounts by id, each with its investment menu."""
+    """A positions file's first pass, but each account (by id or number) with its menu."""
 
     kind = ImportKind.LOTS
-    menus: dict[int, frozenset[int]] = field(default_factory=dict)  # by account id
+    menus = True
+    account_either = True
+    menu_by_account: dict[int, frozenset[int]] = field(default_factory=dict)
 
     def account_of(self, row: CheckedRow, lookups: Lookups) -> tuple[Account | None, Set[int]]:
-        account = row.account(lookups.by_id)
+        if "account_number" in row.record.cells:
+            account = row.account_by_number(lookups.by_number)
+        else:
+            account = row.account(lookups.by_id)
         if account is None:
             return None, frozenset()
-        return account, self.menus.setdefault(account.pk, menu_of(account))
+        return account, self.menu_by_account.setdefault(account.pk, menu_of(account))
 
     def across(self) -> Iterator[RowError]:
         repeated = duplicates(self.lots)

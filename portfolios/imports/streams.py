@@ -69,6 +69,8 @@ class StreamScan:
 
     kind: ClassVar[ImportKind]
     symbols: ClassVar[bool] = True  # whether its rows name securities
+    menus: ClassVar[bool] = False  # whether accounts come with their investment menus
+    account_either: ClassVar[bool] = False  # an account by id or by number, one column of two
     shape: KeptErrors = field(default_factory=KeptErrors)  # rows the reader refused
     errors: KeptErrors = field(default_factory=KeptErrors)  # rows the checks refused
     unknown_symbols: set[str] = field(default_factory=set)
@@ -95,8 +97,11 @@ class StreamScan:
         self, upload: IO[bytes] | bytes, layout: Layout | None, lookups: Lookups, today: date
     ) -> None:
         """Check the whole file, a chunk at a time. Raises FileRefused as the reader does."""
-        for records in self.chunks(upload, self.kind, layout):
-            lookups.look_up(records, symbols=self.symbols)
+        for n, records in enumerate(self.chunks(upload, self.kind, layout)):
+            if n == 0 and self.account_either and records and _no_account_column(records[0]):
+                self.shape.extend([RowError(1, "account_number", "This column is missing.")])
+                continue
+            lookups.look_up(records, symbols=self.symbols, menus=self.menus)
             self.check(records, lookups, today)
 
     def check(self, records: list[Record], lookups: Lookups, today: date) -> None:
@@ -145,6 +150,10 @@ class StreamScan:
         )
 
 
+def _no_account_column(record: Record) -> bool:
+    return "account" not in record.cells and "account_number" not in record.cells
+
+
 @dataclass
 class Lookups:
     """The accounts (by number or id, among those the user may change) and securities a file
@@ -161,10 +170,13 @@ class Lookups:
         self.asked.update(f"{prefix}{v}" for v in fresh)
         return fresh
 
-    def look_up(self, records: Sequence[Record], *, symbols: bool = True) -> None:
-        """Look up the chunk's account numbers, account ids and (unless told not) symbols."""
+    def look_up(
+        self, records: Sequence[Record], *, symbols: bool = True, menus: bool = False
+    ) -> None:
+        """Look up the chunk's account numbers, account ids and (unless told not) symbols;
+        ``menus``: the accounts with their investment menus prefetched."""
         numbers = self._new("n:", {r.cells.get("account_number", "") for r in records})
-        self.by_number.update(accounts_numbered(self.user, numbers))
+        self.by_number.update(accounts_numbered(self.user, numbers, menus=menus))
         ids = self._new("i:", {r.cells.get("account", "") for r in records})
         self.by_id.update(accounts_identified(self.user, ids))
         if symbols:

@@ -166,12 +166,10 @@ class Kept:
 @dataclass
 class TransactionScan(StreamScan):
     kind = ImportKind.TRANSACTIONS
+    account_either = True
     kept: Kept = field(default_factory=Kept)
-    header_checked: bool = False
 
     def check(self, records: list[Record], lookups: Lookups, today: date) -> None:
-        if self.header_error(records):
-            return
         for record in records:
             row = CheckedRow(record)
             found = transaction_of(
@@ -198,17 +196,6 @@ class TransactionScan(StreamScan):
     def across(self) -> Iterator[RowError]:
         for row in sorted(in_book(self.kept)):
             yield RowError(row, None, "This transaction is already in the book.")
-
-    def header_error(self, records: list[Record]) -> bool:
-        """Whether the file names no account column (told once, on the first chunk)."""
-        if self.header_checked or not records:
-            return False
-        self.header_checked = True
-        cells = records[0].cells
-        if "account" in cells or "account_number" in cells:
-            return False
-        self.shape.extend([RowError(1, "account_number", "This column is missing.")])
-        return True
 
 
 def in_book(kept: Kept) -> Iterator[int]:

@@ -210,6 +210,31 @@ def test_lots_in_chunks_are_all_created_with_their_values(world: World) -> None:
     assert _lots_of(world) == before + 5
 
 
+def test_lots_by_account_number_keep_the_menu_and_a_file_needs_an_account_column(
+    numbered: World,
+) -> None:
+    ira = Account.objects.get(household=numbered.household, name="Ann IRA")
+    bonds = numbered.securities["BND"].asset_class
+    ira.allowed_asset_classes.set([bonds])  # a menu of bonds only
+    header = "account_number,symbol,quantity,cost_basis,acquired_on\n"
+    data = (
+        header
+        + "88067890,BND,2,150.00,2024-06-03\n"  # row 2: on the menu
+        + "88067890,VTI,1,200.00,2024-06-03\n"  # row 3: not on the menu
+        + "99000001,BND,1,75.00,2024-06-03\n"  # row 4, chunk 2: another firm's number
+    ).encode()
+    report = run(numbered, data, kind="lots")
+    assert [(r, c) for r, c, _ in rows(report)] == [(3, "symbol"), (4, "account_number")]
+    assert "not on this account's investment menu" in rows(report)[0][2]
+    accepted = run(numbered, (header + "88067890,BND,2,150.00,2024-06-03\n").encode(), kind="lots")
+    assert (accepted.written, accepted.created) == (True, 1)
+    assert Lot.objects.filter(account=ira, acquired_on=date(2024, 6, 3)).count() == 1
+    no_account = run(
+        numbered, b"symbol,quantity,cost_basis,acquired_on\nBND,1,1.00,2024-06-03\n", kind="lots"
+    )
+    assert rows(no_account) == [(1, "account_number", "This column is missing.")]
+
+
 # --- transactions ---------------------------------------------------------------------------
 
 TRADES = "account_number,symbol,kind,trade_date,quantity,amount,description\n"
