@@ -4,10 +4,11 @@ The first pass reads ``settings.IMPORT_CHUNK_ROWS`` rows at a time (accounts by 
 or by number, and symbols, looked up in bulk a chunk at a time) and keeps of each
 good row its whole numbers in typed arrays (:class:`Kept`: account, security,
 kind, day, millionths of a share, cents of the amount and of the gain) and its
-description (one string for every row that repeats it): some 70 bytes a row, where
-records and model instances took kilobytes. A row identical to an earlier one is
-refused, naming it: rows are found by the hash of their key, every match compared
-exactly. Then the book's transactions of the file's accounts and days are read
+description (one string for every row that repeats it), with the hash of its key:
+some 100 bytes a row with the index, where records and model instances took
+kilobytes. Once the file is read the rows are sorted by that hash (no dictionary):
+a row identical to an earlier one is refused, naming it, equal hashes always
+compared exactly. Then the book's transactions of the file's accounts and days are read
 once, as a stream, and a row identical to one of them is refused too, so the same
 file cannot be imported twice.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -91,7 +93,12 @@ def key_of(
 
 @dataclass
 class Kept:
-    """The good rows as parallel columns, and where each distinct key first appeared."""
+    """The good rows as parallel columns, and an index of them by the hash of their key.
+
+    Rows are kept as read; ``index`` then sorts them by hash once (two more integers
+    a row, no dictionary), finds the repeats (equal hashes compared exactly) and
+    answers ``find`` by bisection.
+    """
 
     row: array[int] = field(default_factory=_column)
     account: array[int] = field(default_factory=_column)
@@ -101,10 +108,12 @@ class Kept:
     quantity: array[int] = field(default_factory=_column)  # millionths of a share
     amount: array[int] = field(default_factory=_column)  # cents
     gain: array[int] = field(default_factory=_column)  # cents, or NO_GAIN
+    hashes: array[int] = field(default_factory=_column)
     description: list[str] = field(default_factory=list)
     texts: dict[str, str] = field(default_factory=dict)  # one string per distinct description
-    by_hash: dict[int, int] = field(default_factory=dict)  # hash of a key -> first index
-    colliding: dict[Key, int] = field(default_factory=dict)  # keys whose hash was taken
+    order: array[int] = field(default_factory=_column)  # indices by (hash, index)
+    ordered_hashes: array[int] = field(default_factory=_column)
+    repeats: set[int] = field(default_factory=set)  # indices of rows equal to an earlier one
 
     def __len__(self) -> int:
         return len(self.row)
@@ -121,32 +130,49 @@ class Kept:
             self.description[i],
         )
 
-    def find(self, key: Key) -> int | None:
-        """The index of the kept row with exactly this key, or None."""
-        i = self.by_hash.get(key_hash(key))
-        if i is not None and self.key(i) == key:
-            return i
-        return self.colliding.get(key)
-
-    def add(self, row: int, key: Key) -> int | None:
-        """Keep a row; or, if an earlier row has the same key, keep nothing: that row."""
-        earlier = self.find(key)
-        if earlier is not None:
-            return self.row[earlier]
-        i = len(self.row)
-        if self.by_hash.setdefault(key_hash(key), i) != i:
-            self.colliding[key] = i  # another key has this hash: kept exactly
+    def add(self, row: int, key: Key) -> None:
         self.row.append(row)
         for column, value in zip(
-            (self.account, self.security, self.kind, self.day),
-            key[:4],
+            (self.account, self.security, self.kind, self.day, self.quantity, self.amount),
+            key[:6],
             strict=True,
         ):
             column.append(value)
-        self.quantity.append(key[4])
-        self.amount.append(key[5])
         self.gain.append(key[6])
         self.description.append(self.texts.setdefault(key[7], key[7]))
+        self.hashes.append(key_hash(key))
+
+    def index(self) -> list[tuple[int, int]]:
+        """Sort by hash; the (row, earlier row) of every row equal to an earlier one."""
+        width = max(len(self), 1).bit_length()
+        packed = sorted(((h + 2**63) << width) | i for i, h in enumerate(self.hashes))
+        mask = (1 << width) - 1
+        self.order = array("q", (p & mask for p in packed))
+        del packed
+        self.ordered_hashes = array("q", (self.hashes[i] for i in self.order))
+        found: list[tuple[int, int]] = []
+        firsts: list[int] = []  # the distinct keys of the current hash, by first index
+        for n, i in enumerate(self.order):
+            if n == 0 or self.ordered_hashes[n] != self.ordered_hashes[n - 1]:
+                firsts = []
+            key = self.key(i)
+            first = next((f for f in firsts if self.key(f) == key), None)
+            if first is None:
+                firsts.append(i)
+            else:
+                found.append((self.row[i], self.row[first]))
+                self.repeats.add(i)
+        return sorted(found)
+
+    def find(self, key: Key) -> int | None:
+        """The index of the first kept row with exactly this key, or None (after ``index``)."""
+        h = key_hash(key)
+        n = bisect_left(self.ordered_hashes, h)
+        while n < len(self.order) and self.ordered_hashes[n] == h:
+            i = self.order[n]
+            if i not in self.repeats and self.key(i) == key:
+                return i
+            n += 1
         return None
 
     def arguments(self, i: int) -> dict[str, Any]:
@@ -188,12 +214,11 @@ class TransactionScan(StreamScan):
                 found.realized_gain,
                 found.description,
             )
-            if (earlier := self.kept.add(record.row, key)) is not None:
-                self.errors.extend(
-                    [RowError(record.row, None, f"The same transaction as row {earlier}.")]
-                )
+            self.kept.add(record.row, key)
 
     def across(self) -> Iterator[RowError]:
+        for row, earlier in self.kept.index():
+            yield RowError(row, None, f"The same transaction as row {earlier}.")
         for row in sorted(in_book(self.kept)):
             yield RowError(row, None, "This transaction is already in the book.")
 
