@@ -28,6 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction as db_transaction
+from django.db.models import F
 from django.utils import timezone
 
 from advisory.api_errors import DomainError
@@ -222,12 +223,17 @@ def _taxable(account: Account) -> bool:
 def wash_sales_match(*, household_id: int, around: date) -> int:
     """Match the household's unmatched loss shares near ``around`` to replacements; how many."""
     window = timedelta(days=2 * WASH_WINDOW_DAYS)
+    # Only lines with loss shares still unmatched, and only lots that could replace them
+    # (their group, shares not yet replacing): what is read stays small however busy the
+    # window is, so applying a long file costs the same a trade from the first to the last.
     lines = list(
         SaleLot.objects.filter(
             transaction__account__household_id=household_id,
             transaction__account__account_type="taxable",
             transaction__trade_date__gte=around - window,
             transaction__trade_date__lte=around + window,
+            washed_quantity__lt=F("quantity"),
+            cost_basis__gt=F("proceeds"),
         ).select_related("transaction__security")
     )
     sales = []
@@ -256,6 +262,8 @@ def wash_sales_match(*, household_id: int, around: date) -> int:
             account__household_id=household_id,
             acquired_on__gte=around - window - timedelta(days=WASH_WINDOW_DAYS),
             acquired_on__lte=around + window + timedelta(days=WASH_WINDOW_DAYS),
+            security__substitute_group__in={sale.group for sale in sales},
+            quantity__gt=F("replacing_quantity"),
         )
         .select_related("security", "account")
     }
