@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -36,7 +36,7 @@ from django.db import transaction
 
 from advisory.api_errors import DomainError
 from portfolios.imports.checks import LOOKUP_CHUNK, CheckedRow, transaction_of
-from portfolios.imports.files import Layout, Record, RowError
+from portfolios.imports.files import Layout, Record, RowError, progress_hook
 from portfolios.imports.kinds import WRITE_BATCH, ImportKind, ImportReport
 from portfolios.imports.reconcile import MONEY_PLACES, SHARE_PLACES, cents, shares
 from portfolios.imports.streams import Lookups, StreamScan
@@ -44,6 +44,7 @@ from portfolios.models import Security, Transaction, TransactionKind
 from portfolios.services import transaction_record
 
 KINDS = tuple(TransactionKind)
+APPLY_PROGRESS_EVERY = 500
 NO_GAIN = -(2**63)  # the gain column of a row without one
 BOOK_FIELDS = (
     "account_id",
@@ -253,7 +254,14 @@ def transactions_stream(
     """Check and (unless a dry run or any error) record, or apply, a transactions file."""
     report = ImportReport(kind=ImportKind.TRANSACTIONS, dry_run=dry_run)
     scan, lookups = TransactionScan(), Lookups(user)
-    if (failed := scan.first_pass(report, upload, layout, lookups, today)) is not None:
+    told = progress_hook.get()
+    # Applied, the bar's first half is the reading and its second half the applying.
+    token = progress_hook.set(None if told is None or not apply else (lambda row: told(row // 2)))
+    try:
+        failed = scan.first_pass(report, upload, layout, lookups, today)
+    finally:
+        progress_hook.reset(token)
+    if failed is not None:
         return failed
     kept = scan.kept
     report = dataclasses.replace(report, rows_read=scan.rows_read, created=len(kept))
@@ -262,17 +270,21 @@ def transactions_stream(
             for batch in batched(range(len(kept)), WRITE_BATCH):
                 Transaction.objects.bulk_create([Transaction(**kept.arguments(i)) for i in batch])
         return report
-    error = apply_in_order(kept, lookups, dry_run=dry_run)
+    error = apply_in_order(kept, lookups, dry_run=dry_run, told=told)
     if error is not None:
         return dataclasses.replace(report, created=0, errors=(error,))
     return report
 
 
-def apply_in_order(kept: Kept, lookups: Lookups, *, dry_run: bool) -> RowError | None:
+def apply_in_order(
+    kept: Kept, lookups: Lookups, *, dry_run: bool, told: Callable[[int], None] | None = None
+) -> RowError | None:
     """Record and apply the rows by trade date, then row; the first the book refuses, or None.
 
     In a savepoint: rolled back on a refusal and on a dry run (which still tries every
-    row, so it reports what the book would refuse).
+    row, so it reports what the book would refuse). ``told`` (a queued import's
+    progress) hears the row it stands for every ``APPLY_PROGRESS_EVERY`` rows applied:
+    from half the last row (the reading done) to the last row.
     """
     accounts = lookups.accounts()
     securities: dict[int, Security] = {s.pk: s for s in lookups.securities.values()}
@@ -282,7 +294,8 @@ def apply_in_order(kept: Kept, lookups: Lookups, *, dry_run: bool) -> RowError |
     error = None
     with transaction.atomic():
         savepoint = transaction.savepoint_create()
-        for i in order:
+        last_row = max(kept.row, default=0)
+        for done, i in enumerate(order, start=1):
             fields = kept.arguments(i)
             try:
                 transaction_record(
@@ -298,6 +311,8 @@ def apply_in_order(kept: Kept, lookups: Lookups, *, dry_run: bool) -> RowError |
             except DomainError as why:
                 error = RowError(kept.row[i], None, why.message)
                 break
+            if told is not None and (done % APPLY_PROGRESS_EVERY == 0 or done == len(order)):
+                told(last_row // 2 + last_row * done // (2 * len(order)))
         if error is not None or dry_run:
             transaction.savepoint_rollback(savepoint)
         else:

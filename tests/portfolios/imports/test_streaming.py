@@ -325,6 +325,27 @@ def test_applied_transactions_move_the_book_in_trade_date_order_across_chunks(
     assert SaleLot.objects.filter(transaction=sale).count() == 1
 
 
+def test_applying_moves_the_bar_half_for_the_reading_and_half_for_the_applying(
+    world: World, empty_account: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(transactions, "APPLY_PROGRESS_EVERY", 1)
+    data = (
+        TRADES
+        + "88055555,,deposit,2026-01-02,,1000.00,\n"  # row 2, chunk 1
+        + "88055555,VTI,buy,2026-02-02,1,-100.00,\n"  # row 3, chunk 1: the reader tells row 3
+        + "88055555,VTI,buy,2026-02-03,1,-100.00,\n"  # row 4, chunk 2: the file's last row
+    ).encode()
+    told: list[int] = []
+    token = progress_hook.set(told.append)
+    try:
+        report = _applied(world, data)
+    finally:
+        progress_hook.reset(token)
+    assert report.written
+    # Reading: row 3 of 4 is told as 1 (half of it); applying rows 1-3 of 3: 2 + 4 * n // 6.
+    assert told == [1, 2, 3, 4]
+
+
 def test_a_sale_the_book_cannot_take_is_its_rows_error_and_nothing_moves(
     world: World, empty_account: Account
 ) -> None:
