@@ -47,7 +47,7 @@ SECURITIES = 50
 BENCH_USER = "ops@bench.test"
 
 
-KINDS = ("positions", "lots", "transactions")
+KINDS = ("positions", "lots", "transactions", "applied_transactions")
 
 
 def run(
@@ -118,7 +118,12 @@ def _child(rows: int, kind: str, mode: str, file: Path) -> dict[str, Any]:
     def once(name: str, *, dry_run: bool = False) -> None:
         began = time.perf_counter()
         report = book_import(
-            kind=ImportKind(kind), user=user, upload=data, today=today, dry_run=dry_run
+            kind=ImportKind(kind.removeprefix("applied_")),
+            user=user,
+            upload=data,
+            today=today,
+            dry_run=dry_run,
+            apply=kind.startswith("applied_"),
         )
         seconds = time.perf_counter() - began
         if not report.ok:
@@ -219,10 +224,28 @@ def _transactions_file(rows: int, numbers: list[str], ids: list[str], symbols: l
     return ("\n".join(lines) + "\n").encode()
 
 
+def _applied_file(rows: int, numbers: list[str], ids: list[str], symbols: list[str]) -> bytes:
+    """Transactions to apply: a deposit an account, then buy, buy, sell of one security a day
+    (one trade an account a day: a busy household, sells at a loss or a gain by turns)."""
+    start = date(2020, 1, 1)
+    lines = ["account_number,symbol,kind,trade_date,quantity,amount"]
+    lines += [f"{number},,deposit,2019-12-31,,1000000.00" for number in numbers]
+    for i in range(rows - len(numbers)):
+        number, step = numbers[i % ACCOUNTS], i // ACCOUNTS
+        symbol = symbols[(step // 3) % 5]
+        day = (start + timedelta(days=step)).isoformat()
+        if step % 3 == 2:
+            lines.append(f"{number},{symbol},sell,{day},1,{90 + i % 30}.00")
+        else:
+            lines.append(f"{number},{symbol},buy,{day},2,-{200 + i % 17}.00")
+    return ("\n".join(lines) + "\n").encode()
+
+
 FILES = {
     "positions": _positions_file,
     "lots": _lots_file,
     "transactions": _transactions_file,
+    "applied_transactions": _applied_file,
 }
 
 
