@@ -220,12 +220,17 @@ class TransactionScan(StreamScan):
     def across(self) -> Iterator[RowError]:
         for row, earlier in self.kept.index():
             yield RowError(row, None, f"The same transaction as row {earlier}.")
-        for row in sorted(in_book(self.kept)):
+        for row in sorted(set(in_book(self.kept))):
             yield RowError(row, None, "This transaction is already in the book.")
 
 
 def in_book(kept: Kept) -> Iterator[int]:
-    """The rows identical to a transaction already in the book (read once, streamed)."""
+    """The rows identical to a transaction already in the book (read once, streamed).
+
+    A row without a realised gain matches a book sale whatever its gain: applying a
+    sale computes and keeps its gain, and the same file applied again must still be
+    the same file.
+    """
     if not kept:
         return
     first, last = min(kept.day), max(kept.day)
@@ -237,7 +242,10 @@ def in_book(kept: Kept) -> Iterator[int]:
             trade_date__lte=date.fromordinal(last),
         ).values_list(*BOOK_FIELDS)
         for values in book.iterator(chunk_size=WRITE_BATCH):
-            found = kept.find(key_of(*values))
+            key = key_of(*values)
+            found = kept.find(key)
+            if found is None and key[6] != NO_GAIN:
+                found = kept.find((*key[:6], NO_GAIN, key[7]))
             if found is not None:
                 yield kept.row[found]
 

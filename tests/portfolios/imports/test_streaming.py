@@ -325,6 +325,29 @@ def test_applied_transactions_move_the_book_in_trade_date_order_across_chunks(
     assert SaleLot.objects.filter(transaction=sale).count() == 1
 
 
+def test_the_same_file_applied_again_changes_nothing(world: World, empty_account: Account) -> None:
+    data = (
+        TRADES
+        + "88055555,,deposit,2026-01-02,,1000.00,\n"  # row 2
+        + "88055555,VTI,buy,2026-02-02,10,-1000.00,\n"  # row 3
+        + "88055555,VTI,sell,2026-03-02,4,480.00,\n"  # row 4: its gain is computed and kept
+    ).encode()
+    assert _applied(world, data).written
+    sale = Transaction.objects.get(account=empty_account, kind="sell")
+    assert sale.realized_gain == D("80.00")  # the book's sale now has a gain the file had not
+    again = _applied(world, data)
+    assert rows(again) == [
+        (2, None, "This transaction is already in the book."),
+        (3, None, "This transaction is already in the book."),
+        (4, None, "This transaction is already in the book."),
+    ]
+    empty_account.refresh_from_db()
+    assert empty_account.cash == D("480.00")
+    assert Transaction.objects.filter(account=empty_account).count() == 3
+    lot = Lot.objects.get(account=empty_account)
+    assert lot.quantity == D(6)
+
+
 def test_applying_moves_the_bar_half_for_the_reading_and_half_for_the_applying(
     world: World, empty_account: Account, monkeypatch: pytest.MonkeyPatch
 ) -> None:
