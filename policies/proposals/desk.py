@@ -106,7 +106,7 @@ def orders_release(*, user: User, proposal_ids: Sequence[int], layout: str) -> s
     orders = list(
         order_list(user=user)
         .filter(proposal_id__in=proposal_ids, order_status=OrderStatus.OPEN)
-        .select_for_update(of=("self",))
+        .select_for_update(of=("self",))  # by proposal, position: as every locker of orders
     )
     found = {o.proposal_id for o in orders}
     missing = sorted(set(proposal_ids) - found)
@@ -162,7 +162,14 @@ def _block_file(orders: list[ProposalTrade]) -> str:
 
 @transaction.atomic
 def order_cancel(*, order: ProposalTrade, user: User) -> ProposalTrade:
-    """Cancel what is still open of an order (409 once filled or cancelled)."""
+    """Cancel what is still open of an order (409 once filled or cancelled).
+
+    Locks in the order booking fills takes (household, proposal, then its orders), so
+    a cancel and a booking of the same proposal queue instead of deadlocking.
+    """
+    household_id = Proposal.objects.values_list("household_id", flat=True).get(pk=order.proposal_id)
+    lock_household(household_id)
+    Proposal.objects.select_for_update().get(pk=order.proposal_id)
     current = ProposalTrade.objects.select_for_update().get(pk=order.pk)
     if current.order_status not in OPEN:
         raise OrderStateError(f"A {current.order_status} order cannot be cancelled.")
@@ -253,6 +260,7 @@ def fills_book(
         (o.account_id, o.security_id, o.side): o
         for o in ProposalTrade.objects.select_for_update()
         .filter(proposal=current, order_status__in=OPEN)
+        .order_by("proposal_id", "position")  # the order every locker of orders takes
         .prefetch_related("lots")
     }
     fills = _parse(rows, orders)

@@ -291,3 +291,39 @@ def test_who_opens_the_order_desk_page(
         assert "987654321234" in release.content.decode()
     else:
         assert (page.status_code, release.status_code) == (403, 403)
+
+
+def _locked_tables(queries: list[dict[str, Any]]) -> list[str]:
+    """The table each row-locking SELECT reads (on SQLite, which locks no rows: each SELECT)."""
+    import re
+
+    from django.db import connection
+
+    locking = connection.vendor == "postgresql"
+    return [
+        found.group(1)
+        for q in queries
+        if q["sql"].startswith("SELECT") and (not locking or "FOR UPDATE" in q["sql"])
+        if (found := re.search(r'FROM "(\w+)"', q["sql"]))
+    ]
+
+
+def test_a_cancel_locks_in_the_order_booking_fills_does(
+    world: World, approved: dict[str, Any]
+) -> None:
+    # A cancel took the order, then its proposal; booking fills takes the household, the
+    # proposal, then the orders: the two deadlocked (PostgreSQL broke it with a 409).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from policies.proposals.desk import order_cancel
+
+    with CaptureQueriesContext(connection) as seen:
+        order_cancel(order=approved["buy"], user=world.user("operations"))
+
+    order = ["portfolios_household", "policies_proposal", "policies_proposaltrade"]
+    tables = _locked_tables(seen.captured_queries)
+    if connection.vendor != "postgresql":
+        tables = tables[1:]  # the proposal's household id, read before anything is locked
+    assert tables[:3] == order
+    assert ProposalTrade.objects.get(pk=approved["buy"].pk).order_status == OrderStatus.CANCELLED
