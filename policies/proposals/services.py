@@ -36,7 +36,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from advisory.api_errors import ConflictError, DomainError
@@ -241,12 +241,7 @@ def _store_trades(proposal: Proposal, plan: RebalancePlan, snapshot: HouseholdSn
         }
         for n, t in enumerate(plan.trades)
     ]
-    if connection.vendor == "postgresql":
-        ids = copy_insert(ProposalTrade, trades, with_ids=True)
-    else:
-        ids = [
-            row.pk for row in ProposalTrade.objects.bulk_create(ProposalTrade(**t) for t in trades)
-        ]
+    ids = copy_insert(ProposalTrade, trades, with_ids=True)
     reliefs = [
         {
             "trade_id": trade_id,
@@ -261,10 +256,7 @@ def _store_trades(proposal: Proposal, plan: RebalancePlan, snapshot: HouseholdSn
         if trade.side is Side.SELL
         for relief in trade.lots
     ]
-    if connection.vendor == "postgresql":
-        copy_insert(ProposalLotRelief, reliefs)
-    else:
-        ProposalLotRelief.objects.bulk_create(ProposalLotRelief(**r) for r in reliefs)
+    copy_insert(ProposalLotRelief, reliefs)
 
 
 # --- create and compute -----------------------------------------------------------------------

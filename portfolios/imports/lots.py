@@ -46,7 +46,9 @@ class LotScan(Scan):
             account = row.account(lookups.by_id)
         if account is None:
             return None, frozenset()
-        return account, self.menu_by_account.setdefault(account.pk, menu_of(account))
+        if account.pk not in self.menu_by_account:  # once an account, not once a row
+            self.menu_by_account[account.pk] = menu_of(account)
+        return account, self.menu_by_account[account.pk]
 
     def across(self) -> Iterator[RowError]:
         repeated = duplicates(self.lots)
