@@ -178,7 +178,7 @@ def tax_profile_of(household: Household) -> TaxProfile:
 
 
 def household_snapshot(*, household: Household, as_of: date) -> HouseholdSnapshot:
-    """The engine's view of a household on ``as_of`` (5 queries, whatever its size).
+    """The engine's view of a household on ``as_of`` (6 queries, whatever its size).
 
     Securities are the household's holdings plus every security of the firm
     (rebalancing may buy what the household does not hold yet).
@@ -189,7 +189,7 @@ def household_snapshot(*, household: Household, as_of: date) -> HouseholdSnapsho
 def household_snapshots(
     *, households: Sequence[Household], as_of: date
 ) -> dict[int, HouseholdSnapshot]:
-    """``household_snapshot`` for many households at once (5 queries however many).
+    """``household_snapshot`` for many households at once (6 queries however many).
 
     Accounts, their menus and lots are read as values, not model instances: a run
     reads ~150 lots a household, and the engine wants only these columns.
